@@ -1,0 +1,68 @@
+import type { ForbiddenPattern, GateConfig } from './types.js';
+
+const SLUG = '[a-z0-9]+(?:_[a-z0-9]+)*';
+
+/** Naming presets by name; a `naming-pattern` that is none of these is read as a regex. */
+export const NAMING_PRESETS: Record<string, string> = {
+  'utc-minute': `^(?<timestamp>\\d{12})_(?<slug>${SLUG})$`,
+  'utc-second': `^(?<timestamp>\\d{14})_(?<slug>${SLUG})$`,
+  sequential: `^(?<version>\\d+)_(?<slug>${SLUG})$`,
+  sequelize: '^(?<timestamp>\\d{14})-(?<slug>[a-z0-9]+(?:-[a-z0-9]+)*)$',
+};
+
+export const DEFAULT_NAMING = 'utc-minute';
+export const DEFAULT_REQUIREMENT_PATTERN = '[A-Z][A-Z0-9]+-\\d+';
+export const DEFAULT_POSTGRES_IMAGE = 'postgres:18-alpine';
+export const DEFAULT_STEP_TIMEOUT_SEC = 300;
+export const DEFAULT_CLOCK_SKEW_SEC = 300;
+
+const TEST_FOLDERS = ['**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/*.test.*', '**/*.spec.*', '**/test_*.py', '**/*_test.py', '**/conftest.py'];
+const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/.venv/**', '**/venv/**', '**/site-packages/**'];
+
+/** Default policy-scan patterns: implicit schema changes at application start-up. */
+export function defaultForbiddenPatterns(): ForbiddenPattern[] {
+  return [
+    {
+      id: 'sqlalchemy-create-all',
+      pattern: /\bcreate_all\s*\(/,
+      reason: 'SQLAlchemy metadata.create_all() changes the schema outside the migration history',
+      include: ['**/*.py'],
+      exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED],
+    },
+    {
+      id: 'sequelize-sync',
+      pattern: /\.sync\s*\(/,
+      reason: 'Sequelize sync() changes the schema outside the migration history',
+      include: ['**/*.js', '**/*.cjs', '**/*.mjs', '**/*.ts', '**/*.cts', '**/*.mts'],
+      exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED, '**/*.d.ts'],
+    },
+  ];
+}
+
+/** A complete configuration with every default; entry points override fields from flags, inputs and the file. */
+export function defaultConfig(cwd: string): GateConfig {
+  return {
+    cwd,
+    dirs: ['migrations'],
+    format: 'auto',
+    base: null,
+    database: 'auto',
+    databaseUrl: null,
+    postgresImage: DEFAULT_POSTGRES_IMAGE,
+    namingPattern: new RegExp(NAMING_PRESETS[DEFAULT_NAMING]!),
+    namingPatternSource: DEFAULT_NAMING,
+    requirementPattern: new RegExp(DEFAULT_REQUIREMENT_PATTERN),
+    requireRequirements: false,
+    failOn: 'error',
+    stepTimeoutSec: DEFAULT_STEP_TIMEOUT_SEC,
+    clockSkewSec: DEFAULT_CLOCK_SKEW_SEC,
+    alembicCommand: 'alembic',
+    baselineSchema: null,
+    forbiddenPatterns: defaultForbiddenPatterns(),
+    jsonPath: null,
+    markdownPath: null,
+    pullRequestText: null,
+    debug: false,
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,61 @@
+import type { Format, Severity } from '../types.js';
+
+/** Which database the round-trip uses. */
+export type DatabaseKind = 'auto' | 'embedded' | 'container' | 'url';
+
+/** A pattern of the `forbidden-pattern` policy scan. */
+export interface ForbiddenPattern {
+  /** Short identifier shown in findings, e.g. `sqlalchemy-create-all`. */
+  id: string;
+  /** Regex searched line by line. */
+  pattern: RegExp;
+  /** Why it is forbidden (shown in the finding). */
+  reason: string;
+  /** Globs (relative to the working directory) of files to scan. */
+  include: string[];
+  /** Globs excluded from the scan (test folders by default). */
+  exclude: string[];
+}
+
+/**
+ * The one typed configuration every entry point (CLI flags, Action inputs, `.migration-gate.yml`)
+ * resolves into. Paths are relative to `cwd` unless stated otherwise.
+ */
+export interface GateConfig {
+  /** Absolute working directory; every relative path is resolved against it. */
+  cwd: string;
+  /** Migration directories, relative to `cwd`. */
+  dirs: string[];
+  format: 'auto' | Format;
+  /** Git ref to compare with (merge base is used); null: every migration counts as changed. */
+  base: string | null;
+  database: DatabaseKind;
+  /** PostgreSQL server URL for `database: url` (never printed: see `redactUrl`). */
+  databaseUrl: string | null;
+  /** Image for the container provider. */
+  postgresImage: string;
+  /** Naming pattern with named groups `timestamp` or `version`, and `slug`. */
+  namingPattern: RegExp;
+  /** The pattern as the user wrote it (preset name or regex source), for messages. */
+  namingPatternSource: string;
+  /** Pattern of one requirement ID (no anchors, no flags). */
+  requirementPattern: RegExp;
+  requireRequirements: boolean;
+  failOn: Severity;
+  /** Time limit of one up or down step. */
+  stepTimeoutSec: number;
+  /** How far in the future a timestamp may lie before `name-timestamp` fires. */
+  clockSkewSec: number;
+  alembicCommand: string;
+  /** SQL file holding the expected schema (baseline drift check), or null. */
+  baselineSchema: string | null;
+  forbiddenPatterns: ForbiddenPattern[];
+  /** Where to write the JSON / Markdown reports, or null. */
+  jsonPath: string | null;
+  markdownPath: string | null;
+  /** PR title and body, searched for requirement IDs (Action only; null on the CLI). */
+  pullRequestText: string | null;
+  debug: boolean;
+  /** Clock used by the `name-timestamp` rule and `new`; injectable for tests. */
+  now: () => Date;
+}

@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import type { GateConfig } from '../config/types.js';
+import type { DatabaseInfo, Migration } from '../types.js';
+
+/** A database the gate created for itself and may do anything to. */
+export interface ScratchDatabase {
+  /** Database name, e.g. `migration_gate_k3v9x2`. */
+  readonly name: string;
+  /** Full `postgresql://` connection URL, password included: hand it to child processes, never print it. */
+  readonly url: string;
+  /** The same URL with the password replaced by `***`, safe for output. */
+  readonly displayUrl: string;
+  /** A new connected client on this database. The caller ends it. */
+  connect(): Promise<pg.Client>;
+  /** Terminate every session on this database (used after a step timed out). */
+  terminateSessions(): Promise<void>;
+  /** Drop the database (idempotent). */
+  drop(): Promise<void>;
+}
+
+/** Where scratch databases come from. */
+export interface DatabaseProvider {
+  readonly kind: DatabaseInfo['provider'];
+  /** Start or reach the server; throws `GateError` with one line when it cannot. */
+  start(): Promise<DatabaseInfo>;
+  /** Human notes for the output (e.g. the embedded database's limits). */
+  readonly notes: string[];
+  createScratch(): Promise<ScratchDatabase>;
+  /** Drop every scratch database still alive and stop what `start` started (idempotent). */
+  close(): Promise<void>;
+}
+
+export type Direction = 'up' | 'down';
+
+/** What a format executor gets for one step. */
+export interface StepContext {
+  /** A connected client on the scratch database, with statement and lock timeouts set. */
+  client: pg.Client;
+  db: ScratchDatabase;
+  config: GateConfig;
+  /** Milliseconds this step may take. */
+  timeoutMs: number;
+  /** Aborted when the step ran out of time. */
+  signal: AbortSignal;
+}
+
+/** Runs one direction of one migration of a given format. */
+export interface FormatExecutor {
+  run(migration: Migration, direction: Direction, ctx: StepContext): Promise<void>;
+}
+
+/** A step failed: carries the place to blame. */
+export class StepError extends Error {
+  override name = 'StepError';
+  constructor(
+    message: string,
+    readonly path: string | null,
+    readonly line: number | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The product's shared model. Every pipeline stage (config → discover → lint → round-trip → report)
+ * speaks these types; nothing here depends on GitHub, a database or the file system.
+ */
+
+/** Migration file formats. `sql` covers paired files and every single-file marker dialect. */
+export type Format = 'sql' | 'umzug' | 'alembic';
+
+/** The concrete layout of an SQL migration. */
+export type SqlDialect = 'pair' | 'dbmate' | 'goose' | 'sql-migrate';
+
+/** How a migration differs from the base ref. `unchanged` also when no base is given but listed as history. */
+export type ChangeKind = 'added' | 'modified' | 'deleted' | 'renamed' | 'unchanged';
+
+export type Severity = 'error' | 'warning';
+
+/** Stable rule IDs (see the design's rule table). */
+export type RuleId =
+  | 'name-format'
+  | 'name-timestamp'
+  | 'name-duplicate'
+  | 'order'
+  | 'history-modified'
+  | 'history-deleted'
+  | 'down-missing'
+  | 'waiver-incomplete'
+  | 'requirement-missing'
+  | 'up-failed'
+  | 'down-failed'
+  | 'reup-failed'
+  | 'down-mismatch'
+  | 'reup-mismatch'
+  | 'timeout'
+  | 'alembic-multiple-heads'
+  | 'alembic-broken-chain'
+  | 'baseline-drift'
+  | 'forbidden-pattern'
+  | 'parse-error';
+
+/** One direction (up or down) of a migration, with where its text starts in its file. */
+export interface MigrationPart {
+  /** File that holds this part (relative to the working directory, `/`-separated). */
+  path: string;
+  /** SQL text for `sql`; the whole function body text for `umzug`/`alembic` (informational only). */
+  text: string;
+  /** 1-based line in `path` where `text` starts; a line `n` of `text` is line `startLine + n - 1` of the file. */
+  startLine: number;
+  /** True when the part holds no executable content (only comments, whitespace, `pass`, …). */
+  empty: boolean;
+}
+
+/** A `downgrade-waiver:` comment line. */
+export interface Waiver {
+  owner: string | null;
+  rationale: string | null;
+  /** Every key=value pair on the line, `owner` and `rationale` included, in order. */
+  fields: Record<string, string>;
+  path: string;
+  line: number;
+}
+
+/** Alembic revision metadata, parsed statically. */
+export interface AlembicRevision {
+  revision: string;
+  /** Parent revisions: empty for a root, two or more for a merge revision. */
+  downRevisions: string[];
+  branchLabels: string[];
+  dependsOn: string[];
+}
+
+/** One migration, whatever its format. */
+export interface Migration {
+  /** File name without format suffixes (`.up.sql`, `.sql`, `.ts`, `.py`, …). Unique within a directory. */
+  name: string;
+  /** Version key parsed from the name by the naming pattern (`timestamp` or `version` group), or null. */
+  version: string | null;
+  /** Slug parsed from the name by the naming pattern, or null. */
+  slug: string | null;
+  /** The migration directory it belongs to, as given (relative to the working directory). */
+  dir: string;
+  /** The primary file (the up file for paired SQL), relative to the working directory. */
+  path: string;
+  /** Every file of this migration (both files of a pair). */
+  files: string[];
+  format: Format;
+  /** SQL layout; null for non-SQL formats. */
+  dialect: SqlDialect | null;
+  up: MigrationPart | null;
+  /** Null when there is no downgrade at all; `empty: true` when the down part exists but holds nothing. */
+  down: MigrationPart | null;
+  /** False when the migration opts out of a transaction (dbmate `transaction:false`, goose `NO TRANSACTION`). */
+  transaction: boolean;
+  waiver: Waiver | null;
+  /** Requirement IDs from `requirements:` lines, in order, deduplicated. */
+  requirements: string[];
+  /** Line of the first `requirements:` tag, when present. */
+  requirementsLine: number | null;
+  /** Classification against the base ref. */
+  change: ChangeKind;
+  /** For `renamed`: the path on the base. */
+  previousPath: string | null;
+  /** Alembic metadata; null for other formats. */
+  alembic: AlembicRevision | null;
+  /** Problems met while parsing (duplicate markers, unreadable file…) that the lint reports as findings. */
+  parseProblems: { line: number | null; path: string; message: string }[];
+}
+
+/** A migration that exists on the base ref but not (under that path) in the working tree. */
+export interface DeletedMigration {
+  name: string;
+  dir: string;
+  path: string;
+  /** Set when the file was renamed rather than removed. */
+  renamedTo: string | null;
+}
+
+/** Everything discovery learned about one migration directory. */
+export interface MigrationSet {
+  dir: string;
+  format: Format;
+  /** Migrations of the working tree, sorted by version (then name). */
+  migrations: Migration[];
+  /** Migrations that exist on the base but were deleted or renamed. */
+  deleted: DeletedMigration[];
+  /** Names of migrations present on the base ref (by name), for the `order` rule; null without a base. */
+  baseNames: string[] | null;
+}
+
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  /** Migration name, or null for findings about a directory or source file. */
+  migration: string | null;
+  /** File the finding is about (relative to the working directory), or null. */
+  path: string | null;
+  /** 1-based line in `path`. */
+  line?: number;
+  message: string;
+  /** Extra lines, e.g. each difference of a schema diff. */
+  details?: string[];
+}
+
+export type StepStatus = 'pass' | 'fail' | 'skipped';
+
+export interface StepResult {
+  status: StepStatus;
+  ms: number;
+}
+
+export interface RoundTrip {
+  up: StepResult;
+  down: StepResult;
+  reup: StepResult;
+}
+
+/** Schema objects a migration added, removed or changed (S0 → S1), each as `kind name`. */
+export interface Impact {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+/** One migration's row in the report (stable JSON shape, extra fields allowed). */
+export interface ReportMigration {
+  name: string;
+  path: string;
+  format: Format;
+  change: ChangeKind;
+  requirements: string[];
+  /** Where requirements came from: the migration's own tag, the PR title/body, or nowhere. */
+  requirementsSource: 'tag' | 'pull-request' | 'none';
+  waiver: (Record<string, string> & { owner: string; rationale: string }) | null;
+  roundtrip: RoundTrip | null;
+  impact: Impact | null;
+  dir: string;
+}
+
+export interface DatabaseInfo {
+  provider: 'embedded' | 'container' | 'url';
+  serverVersion: string;
+}
+
+/** The JSON report (version 1). */
+export interface Report {
+  version: 1;
+  verdict: 'pass' | 'fail';
+  base: string | null;
+  database: DatabaseInfo | null;
+  migrations: ReportMigration[];
+  findings: Finding[];
+  /** Additional context for renderers. */
+  meta: {
+    tool: string;
+    command: 'lint' | 'check' | 'report';
+    dirs: string[];
+    failOn: Severity;
+    headSha: string | null;
+    baseSha: string | null;
+    durationMs: number;
+    notes: string[];
+  };
+}
+
+/** An error the user must fix (usage, configuration, infrastructure): exit status 2, one line. */
+export class GateError extends Error {
+  override name = 'GateError';
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
