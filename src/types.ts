@@ -66,6 +66,10 @@ export interface AlembicRevision {
   downRevisions: string[];
   branchLabels: string[];
   dependsOn: string[];
+  /** Line of the `revision = …` assignment. */
+  revisionLine?: number;
+  /** Line of the `down_revision = …` assignment; null when it is missing or could not be read. */
+  downRevisionLine?: number | null;
 }
 
 /** One migration, whatever its format. */

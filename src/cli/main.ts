@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { loadConfigFile, redactUrl, resolveConfig } from '../config/load.js';
+import { runGate } from '../engine.js';
+import { createMigration } from '../new.js';
+import { GateError, type Finding, type Report } from '../types.js';
+import { HELP, parseCliArgs } from './args.js';
+
+/** Where the CLI writes; injectable for tests. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  /** Whether stderr is a terminal (progress lines are rewritten in place only there). */
+  isTTY: boolean;
+}
+
+const defaultIO = (): CliIO => ({
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+  isTTY: Boolean(process.stderr.isTTY),
+});
+
+async function version(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `file:line rule message`, one finding a line. */
+export function formatFinding(f: Finding, cwd: string, base: string): string {
+  const path = f.path ? relative(cwd, `${base}/${f.path}`) || f.path : '(project)';
+  const loc = f.line ? `${path}:${f.line}` : path;
+  const lines = [`${loc} ${f.rule} ${f.severity === 'warning' ? 'warning: ' : ''}${f.message}`];
+  for (const d of f.details ?? []) lines.push(`    ${d}`);
+  return lines.join('\n');
+}
+
+function summary(report: Report): string {
+  const errors = report.findings.filter((f) => f.severity === 'error').length;
+  const warnings = report.findings.length - errors;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const changed = report.migrations.length;
+  const verdict = report.verdict === 'pass' ? 'passes' : 'fails';
+  return `migration-gate ${report.meta.command}: ${plural(changed, 'changed migration')}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}: the gate ${verdict}`;
+}
+
+/** Runs the CLI; returns the exit status (0 pass, 1 findings, 2 usage/configuration/infrastructure). */
+export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  let debug = argv.includes('--debug');
+  try {
+    const args = parseCliArgs(argv);
+    debug = Boolean(args.settings.debug);
+    if (args.version) {
+      io.stdout(`${await version()}\n`);
+      return 0;
+    }
+    if (args.help || args.command === null) {
+      io.stdout(HELP);
+      return args.help ? 0 : 2;
+    }
+    const fileSettings = await loadConfigFile(args.settings['working-directory'] ?? io.cwd, args.configFile);
+    const config = resolveConfig(io.cwd, fileSettings, args.settings);
+
+    if (args.command === 'new') {
+      const [slug, ...extra] = args.positionals;
+      if (!slug || extra.length > 0) throw new GateError('usage: migration-gate new <slug> [--dir <path>]');
+      const { files } = await createMigration({ config, dir: config.dirs[0]!, slug });
+      for (const file of files) io.stdout(`created ${file}\n`);
+      return 0;
+    }
+    if (args.positionals.length > 0) {
+      throw new GateError(`unexpected argument '${args.positionals[0]}' (directories go after --dir)`);
+    }
+
+    const progress = args.quiet ? undefined : (line: string) => io.stderr(`${line}\n`);
+    const report = await runGate(config, { command: args.command, progress });
+    for (const finding of report.findings) io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
+    io.stdout(`${summary(report)}\n`);
+    return report.verdict === 'pass' ? 0 : 1;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`migration-gate: ${redactUrl(message.split('\n')[0] ?? message)}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr(`${redactUrl(error.stack)}\n`);
+    else if (!(error instanceof GateError)) io.stderr('migration-gate: (an unexpected error; run with --debug for details)\n');
+    return 2;
+  }
+}

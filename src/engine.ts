@@ -1,0 +1,74 @@
+import { writeFile } from 'node:fs/promises';
+import type { GateConfig } from './config/types.js';
+import { discover } from './discover/index.js';
+import { headSha, resolveBase, type ChangedFile } from './discover/git.js';
+import { lint } from './lint/index.js';
+import { scanForbidden } from './lint/forbidden.js';
+import { buildReport, writeJsonReport } from './report/json.js';
+import { renderMarkdown } from './report/markdown.js';
+import type { Finding, Report } from './types.js';
+
+/** Options of one gate run. */
+export interface GateRunOptions {
+  command: 'lint' | 'check';
+  /** Receives progress lines (phase, migration, step, elapsed). */
+  progress?: (line: string) => void;
+  /**
+   * Changed files as the pull request files API lists them (relative to the working directory); without it,
+   * a git diff against the merge base decides.
+   */
+  changes?: ChangedFile[];
+  /** Extra context for the Markdown report (links). */
+  markdown?: { repoUrl?: string; headSha?: string; marker?: string; jobSummaryUrl?: string };
+}
+
+/**
+ * The whole pipeline: config → discover → lint → round-trip → report. Writes the JSON and Markdown reports
+ * when the configuration names files, and returns the report. Throws `GateError` for exit-2 conditions.
+ */
+export async function runGate(config: GateConfig, options: GateRunOptions): Promise<Report> {
+  const started = Date.now();
+  const progress = options.progress ?? (() => undefined);
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+
+  const baseSha = config.base ? await resolveBase(config.cwd, config.base) : null;
+  progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
+  const sets = await discover(config, { changes: options.changes });
+
+  progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
+  const findings: Finding[] = [...lint(sets, config), ...(await scanForbidden(config))];
+
+  let database: Report['database'] = null;
+  let results;
+  const notes: string[] = [];
+  if (options.command === 'check') {
+    const { runRoundTrips } = await import('./roundtrip/index.js');
+    const outcome = await runRoundTrips(sets, config, {
+      progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
+    });
+    database = outcome.database;
+    results = outcome.results;
+    findings.push(...outcome.findings);
+    notes.push(...outcome.notes);
+  }
+
+  const report = buildReport({
+    command: options.command,
+    base: config.base,
+    baseSha,
+    headSha: options.markdown?.headSha ?? (await headSha(config.cwd)),
+    database,
+    sets,
+    results,
+    findings,
+    config,
+    durationMs: Date.now() - started,
+    notes,
+  });
+  if (config.jsonPath) await writeJsonReport(config.jsonPath, report);
+  if (config.markdownPath) {
+    await writeFile(config.markdownPath, renderMarkdown(report, options.markdown ?? {}));
+  }
+  progress(`[done] ${report.verdict} in ${elapsed()}`);
+  return report;
+}

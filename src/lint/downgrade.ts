@@ -1,0 +1,58 @@
+import type { Finding, Migration, MigrationSet } from '../types.js';
+
+const WAIVER_FORM = 'downgrade-waiver: owner=@team; rationale=why it cannot be undone';
+
+function missingWaiverFields(m: Migration): string[] {
+  if (!m.waiver) return [];
+  const missing: string[] = [];
+  if (!m.waiver.owner) missing.push('owner');
+  if (!m.waiver.rationale) missing.push('rationale');
+  return missing;
+}
+
+/** Where to point at an empty downgrade in the up file: an SQL down marker, or the down function. */
+function downLine(m: Migration): number | undefined {
+  if (!m.down || m.down.path !== m.path) return undefined;
+  // An SQL part starts on the line after its marker; a module's or revision's part starts at the function.
+  return m.format === 'sql' ? Math.max(1, m.down.startLine - 1) : m.down.startLine;
+}
+
+/** Discovery could not read the migration at all: its `parse-error` says why, a missing down would be noise. */
+export function unreadable(m: Migration): boolean {
+  return m.up === null && m.parseProblems.length > 0;
+}
+
+/**
+ * `down-missing` and `waiver-incomplete` for every migration that is not unchanged history. An incomplete
+ * waiver does not excuse a missing downgrade.
+ */
+export function lintDowngrade(set: MigrationSet): Finding[] {
+  const findings: Finding[] = [];
+  for (const m of set.migrations) {
+    if (m.change === 'unchanged') continue;
+    const missing = missingWaiverFields(m);
+    if (m.waiver && missing.length > 0) {
+      findings.push({
+        rule: 'waiver-incomplete',
+        severity: 'error',
+        migration: m.name,
+        path: m.waiver.path,
+        line: m.waiver.line,
+        message: `the downgrade waiver of '${m.name}' lacks ${missing.join(' and ')} (expected ${WAIVER_FORM})`,
+      });
+    }
+    const waived = m.waiver !== null && missing.length === 0;
+    if (waived || (m.down && !m.down.empty) || unreadable(m)) continue;
+    const what = m.down ? 'an empty downgrade' : 'no downgrade';
+    const line = downLine(m);
+    findings.push({
+      rule: 'down-missing',
+      severity: 'error',
+      migration: m.name,
+      path: m.path,
+      ...(line === undefined ? {} : { line }),
+      message: `'${m.name}' has ${what}${m.waiver ? ' and its waiver is incomplete' : ''}; write one that undoes the upgrade, or add a comment line '${WAIVER_FORM}'`,
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,269 @@
+import { lstat, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { GateConfig } from './config/types.js';
+import { detectDirectoryFormat } from './discover/detect.js';
+import { compareVersions, formatTimestamp, parseName } from './discover/naming.js';
+import { describeNamingPattern } from './lint/naming.js';
+import { GateError, type SqlDialect } from './types.js';
+
+/** What `createMigration` needs: the configuration, the migration directory and the new migration's slug. */
+export interface NewMigrationOptions {
+  config: GateConfig;
+  /** Migration directory, relative to `config.cwd` (or absolute). */
+  dir: string;
+  slug: string;
+}
+
+type Layout = { kind: 'sql'; dialect: SqlDialect } | { kind: 'umzug'; extension: string };
+
+const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+const NAME_SUFFIXES = ['.up.sql', '.down.sql', '.sql', ...MODULE_EXTENSIONS, '.py'];
+
+/**
+ * Writes a new, correctly named migration with an up part, a down part and a `requirements:` line, in the
+ * directory's own format (paired SQL files for an empty or missing directory). Returns the files written,
+ * relative to `config.cwd`. Throws `GateError` for a slug the naming pattern rejects, an existing file, a
+ * name that would not sort after the newest migration, and alembic directories.
+ */
+export async function createMigration(opts: NewMigrationOptions): Promise<{ files: string[] }> {
+  const { config, slug } = opts;
+  const absDir = resolve(config.cwd, opts.dir);
+  const relDir = toPosix(relative(config.cwd, absDir)) || '.';
+
+  if (slug.length === 0 || /[\s/\\]/.test(slug) || slug.includes('..')) {
+    throw new GateError(
+      `slug '${slug}' cannot be part of a file name; expected the naming pattern ${describeNamingPattern(config)}`,
+    );
+  }
+
+  const entries = await listDirectory(absDir, relDir);
+  const layout = await chooseLayout(config, absDir, relDir, slug, entries !== null && entries.length > 0);
+  const existing = existingVersions(entries ?? [], config.namingPattern);
+  const name = newName(config, slug, existing);
+
+  if (existing.names.has(name)) {
+    throw new GateError(`${relDir} already has a migration named '${name}'; not overwriting it`);
+  }
+  const newest = existing.newest;
+  const version = parseName(name, config.namingPattern).version!;
+  if (newest && compareVersions(version, newest.version) <= 0) {
+    throw new GateError(
+      `the new migration '${name}' would sort at or before '${newest.name}', the newest migration in ${relDir}; ` +
+        `check the clock (now ${config.now().toISOString()}) or wait until after that migration's time`,
+    );
+  }
+
+  const files = templates(layout, name);
+  for (const file of files) {
+    if (await exists(join(absDir, file.name))) {
+      throw new GateError(`${relDir}/${file.name} already exists; not overwriting it`);
+    }
+  }
+  await mkdir(absDir, { recursive: true });
+  const written: string[] = [];
+  try {
+    for (const file of files) {
+      await writeFile(join(absDir, file.name), file.text, { flag: 'wx' });
+      written.push(join(absDir, file.name));
+    }
+  } catch (error) {
+    await Promise.all(written.map((path) => unlink(path).catch(() => undefined)));
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new GateError(`a file of '${name}' appeared in ${relDir} meanwhile; not overwriting it`);
+    throw new GateError(`cannot write the migration into ${relDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return { files: written.map((path) => toPosix(relative(config.cwd, path))) };
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** File names in the directory, or null when it does not exist yet. */
+async function listDirectory(absDir: string, relDir: string): Promise<string[] | null> {
+  let info;
+  try {
+    info = await stat(absDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new GateError(`cannot read the migration directory ${relDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (!info.isDirectory()) throw new GateError(`${relDir} is not a directory`);
+  return readdir(absDir);
+}
+
+async function chooseLayout(
+  config: GateConfig,
+  absDir: string,
+  relDir: string,
+  slug: string,
+  hasEntries: boolean,
+): Promise<Layout> {
+  const detected = hasEntries ? await detectDirectoryFormat(absDir, relDir) : null;
+  if (detected && config.format !== 'auto' && detected.format !== config.format) {
+    throw new GateError(
+      `${relDir} holds ${detected.format} migrations, but the format is set to ${config.format}`,
+    );
+  }
+  const format = detected?.format ?? (config.format === 'auto' ? 'sql' : config.format);
+  if (format === 'alembic') {
+    const seconds = wantsSeconds(config) ? '%%(second).2d' : '';
+    throw new GateError(
+      `${relDir} holds alembic revisions: create one with 'alembic revision -m ${slug}', with ` +
+        `'file_template = %%(year)d%%(month).2d%%(day).2d%%(hour).2d%%(minute).2d${seconds}_%%(slug)s' and 'timezone = UTC' in alembic.ini`,
+    );
+  }
+  if (format === 'umzug') {
+    const extension =
+      normalizeExtension(detected?.moduleExtension) ?? (await defaultModuleExtension(config.cwd));
+    return { kind: 'umzug', extension };
+  }
+  return { kind: 'sql', dialect: detected?.dialect ?? 'pair' };
+}
+
+function normalizeExtension(extension: string | null | undefined): string | null {
+  if (!extension) return null;
+  const withDot = extension.startsWith('.') ? extension : `.${extension}`;
+  return MODULE_EXTENSIONS.includes(withDot) ? withDot : null;
+}
+
+/** `.ts` in a TypeScript project (a tsconfig.json next to the configuration), else `.js`. */
+async function defaultModuleExtension(cwd: string): Promise<string> {
+  return (await exists(join(cwd, 'tsconfig.json'))) ? '.ts' : '.js';
+}
+
+interface Existing {
+  /** Names of the migrations already in the directory. */
+  names: Set<string>;
+  /** The newest migration by version, or null. */
+  newest: { name: string; version: string } | null;
+}
+
+function existingVersions(entries: string[], pattern: RegExp): Existing {
+  let newest: Existing['newest'] = null;
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (entry.startsWith('.') || entry.endsWith('.d.ts')) continue;
+    const suffix = NAME_SUFFIXES.find((s) => entry.endsWith(s));
+    if (!suffix) continue;
+    const name = entry.slice(0, -suffix.length);
+    names.add(name);
+    const { version } = parseName(name, pattern);
+    if (version === null) continue;
+    if (!newest || compareVersions(version, newest.version) > 0) newest = { name, version };
+  }
+  return { names, newest };
+}
+
+/**
+ * The new migration's name: a UTC timestamp (to the minute, or to the second when the pattern wants 14
+ * digits) for `timestamp` patterns, the next number for `version` patterns. Whatever the pattern, the name
+ * must match it with exactly this slug.
+ */
+function newName(config: GateConfig, slug: string, existing: Existing): string {
+  const now = config.now();
+  const timestamps = [formatTimestamp(now), formatTimestamp(now, true)];
+  const numbers = nextNumbers(existing.newest?.version ?? null);
+  for (const separator of ['_', '-']) {
+    for (const version of timestamps) {
+      const name = `${version}${separator}${slug}`;
+      const parsed = parseName(name, config.namingPattern);
+      if (parsed.matches && parsed.isTimestamp && parsed.version === version && parsed.slug === slug)
+        return name;
+    }
+    for (const version of numbers) {
+      const name = `${version}${separator}${slug}`;
+      const parsed = parseName(name, config.namingPattern);
+      if (parsed.matches && !parsed.isTimestamp && parsed.version === version && parsed.slug === slug)
+        return name;
+    }
+  }
+  throw new GateError(
+    `slug '${slug}' does not fit the naming pattern ${describeNamingPattern(config)}: ` +
+      `'${timestamps[0]}_${slug}' would not match it`,
+  );
+}
+
+/** Candidates for the next sequential version: padded like the newest one, or a few common widths. */
+function nextNumbers(newest: string | null): string[] {
+  if (newest === null || !/^\d+$/.test(newest)) return ['0001', '001', '1', '000001'];
+  const next = String(BigInt(newest) + 1n);
+  return [next.padStart(newest.length, '0')];
+}
+
+/** True when the naming pattern takes a 14-digit timestamp but not a 12-digit one. */
+function wantsSeconds(config: GateConfig): boolean {
+  const now = config.now();
+  const fits = (timestamp: string) => parseName(`${timestamp}_x`, config.namingPattern).version === timestamp;
+  return !fits(formatTimestamp(now)) && fits(formatTimestamp(now, true));
+}
+
+interface FileTemplate {
+  name: string;
+  text: string;
+}
+
+const SQL_MARKERS: Record<Exclude<SqlDialect, 'pair'>, [string, string]> = {
+  dbmate: ['-- migrate:up', '-- migrate:down'],
+  goose: ['-- +goose Up', '-- +goose Down'],
+  'sql-migrate': ['-- +migrate Up', '-- +migrate Down'],
+};
+
+/** The new migration's files. Up and down bodies hold only comments, so `down-missing` fires until filled in. */
+function templates(layout: Layout, name: string): FileTemplate[] {
+  if (layout.kind === 'sql') {
+    if (layout.dialect === 'pair') {
+      return [
+        { name: `${name}.up.sql`, text: '-- requirements: \n-- The schema change.\n' },
+        { name: `${name}.down.sql`, text: '-- Undo everything the .up.sql file does, in reverse order.\n' },
+      ];
+    }
+    const [up, down] = SQL_MARKERS[layout.dialect];
+    return [
+      {
+        name: `${name}.sql`,
+        text: `${up}\n-- requirements: \n-- The schema change.\n\n${down}\n-- Undo everything the up part does, in reverse order.\n`,
+      },
+    ];
+  }
+  const ext = layout.extension;
+  const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
+  const params = typed ? '{ context }: { context: MigrationContext }' : '{ context }';
+  const returns = typed ? ': Promise<void>' : '';
+  const lines = ['// requirements: ', ''];
+  if (typed) {
+    lines.push(
+      'interface MigrationContext {',
+      "  /** Runs SQL on the migration's connection. */",
+      '  sql: (text: string, params?: unknown[]) => Promise<unknown>;',
+      '}',
+      '',
+    );
+  }
+  const exported = ext === '.cjs' ? '' : 'export ';
+  lines.push(
+    `${exported}async function up(${params})${returns} {`,
+    "  // await context.sql('…');",
+    '}',
+    '',
+    `${exported}async function down(${params})${returns} {`,
+    '  // Undo everything up() does, in reverse order.',
+    '}',
+  );
+  if (ext === '.cjs') lines.push('', 'module.exports = { up, down };');
+  return [{ name: `${name}${ext}`, text: `${lines.join('\n')}\n` }];
+}

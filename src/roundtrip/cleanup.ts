@@ -1,0 +1,85 @@
+/** Something to undo when a run ends early (drop a scratch database, stop a container). */
+export type CleanupFn = () => Promise<void> | void;
+
+const registry = new Set<CleanupFn>();
+let activeRuns = 0;
+let exiting = false;
+let exitFn: (code: number) => void = (code) => process.exit(code);
+
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+const CLEANUP_DEADLINE_MS = 15_000;
+
+/** Registers a cleanup; returns the function that unregisters it (call it once the thing is undone). */
+export function registerCleanup(fn: CleanupFn): () => void {
+  registry.add(fn);
+  return () => {
+    registry.delete(fn);
+  };
+}
+
+/** Runs every registered cleanup once (most recent first), never throwing; returns the errors met. */
+export async function runCleanups(): Promise<unknown[]> {
+  const fns = [...registry].reverse();
+  registry.clear();
+  const errors: unknown[] = [];
+  for (const fn of fns) {
+    try {
+      await fn();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  return errors;
+}
+
+async function onSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+  const code = SIGNAL_EXIT[signal];
+  if (exiting) {
+    exitFn(code);
+    return;
+  }
+  exiting = true;
+  process.stderr.write(`migration-gate: ${signal}: dropping scratch databases…\n`);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    runCleanups(),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, CLEANUP_DEADLINE_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  exitFn(code);
+}
+
+const onSigint = () => void onSignal('SIGINT');
+const onSigterm = () => void onSignal('SIGTERM');
+
+/**
+ * Marks a run as active: while any run is active, SIGINT and SIGTERM run the cleanups and then exit with
+ * 130 / 143. Returns the function that ends the run (and removes the handlers after the last run).
+ */
+export function beginRun(): () => void {
+  if (activeRuns === 0) {
+    exiting = false;
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  activeRuns++;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    activeRuns--;
+    if (activeRuns === 0) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    }
+  };
+}
+
+/** Replaces `process.exit` for the signal handlers (tests); returns the previous function. */
+export function setExitForSignals(fn: (code: number) => void): (code: number) => void {
+  const previous = exitFn;
+  exitFn = fn;
+  return previous;
+}

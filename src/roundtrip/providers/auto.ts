@@ -1,0 +1,50 @@
+import type { GateConfig } from '../../config/types.js';
+import type { DatabaseInfo } from '../../types.js';
+import type { DatabaseProvider, ScratchDatabase } from '../types.js';
+import { ContainerProvider, dockerAnswers } from './container.js';
+import { EmbeddedProvider } from './embedded.js';
+
+/** `--database auto`: the container provider when Docker answers, else the embedded one. */
+export class AutoProvider implements DatabaseProvider {
+  private delegate: DatabaseProvider | null = null;
+  private readonly ownNotes: string[] = [];
+
+  constructor(
+    private readonly config: GateConfig,
+    private readonly probe: () => Promise<boolean> = () => dockerAnswers(),
+  ) {}
+
+  get kind(): DatabaseInfo['provider'] {
+    return this.delegate?.kind ?? 'embedded';
+  }
+
+  get notes(): string[] {
+    return [...this.ownNotes, ...(this.delegate?.notes ?? [])];
+  }
+
+  async start(): Promise<DatabaseInfo> {
+    if (!this.delegate) {
+      if (await this.probe()) {
+        this.delegate = new ContainerProvider(this.config);
+      } else {
+        this.delegate = new EmbeddedProvider();
+        this.ownNotes.push('no Docker runtime answered: using the embedded database');
+      }
+    }
+    return this.delegate.start();
+  }
+
+  async createScratch(): Promise<ScratchDatabase> {
+    await this.start();
+    return this.delegate!.createScratch();
+  }
+
+  async close(): Promise<void> {
+    await this.delegate?.close();
+  }
+}
+
+/** The provider for `--database auto`. */
+export function createAutoProvider(config: GateConfig): AutoProvider {
+  return new AutoProvider(config);
+}

@@ -1,0 +1,38 @@
+import type { GateConfig } from '../../config/types.js';
+import { GateError } from '../../types.js';
+import type { DatabaseProvider } from '../types.js';
+import { AutoProvider } from './auto.js';
+import { ContainerProvider } from './container.js';
+import { EmbeddedProvider } from './embedded.js';
+import { UrlProvider } from './url.js';
+
+export { AutoProvider } from './auto.js';
+export {
+  ContainerProvider,
+  buildContainer,
+  candidateSockets,
+  containerOptions,
+  dockerAnswers,
+  noDockerError,
+} from './container.js';
+export type { ContainerOptions } from './container.js';
+export { EMBEDDED_NOTE, EmbeddedProvider, workerEntry } from './embedded.js';
+export { SCRATCH_PREFIX, UrlProvider, displayUrl, scrubSecrets, urlForDatabase } from './url.js';
+export type { UrlProviderOptions } from './url.js';
+
+/** The database provider the configuration asks for (nothing is started until `start()`). */
+export function createProvider(config: GateConfig): DatabaseProvider {
+  switch (config.database) {
+    case 'url':
+      if (!config.databaseUrl) {
+        throw new GateError('database url needs a server URL: --database postgres://user@host/db');
+      }
+      return new UrlProvider(config.databaseUrl);
+    case 'embedded':
+      return new EmbeddedProvider();
+    case 'container':
+      return new ContainerProvider(config);
+    case 'auto':
+      return new AutoProvider(config);
+  }
+}

@@ -1,0 +1,557 @@
+import type pg from 'pg';
+import { Umzug } from 'umzug';
+import type { UmzugStorage } from 'umzug';
+import type { GateConfig } from '../config/types.js';
+import { GateError } from '../types.js';
+import type {
+  DatabaseInfo,
+  Finding,
+  Impact,
+  Migration,
+  MigrationSet,
+  RoundTrip,
+  StepResult,
+} from '../types.js';
+import { beginRun, registerCleanup } from './cleanup.js';
+import { describeDifference, diffSnapshots, summarizeImpact } from './diff.js';
+import type { SchemaDifference } from './diff.js';
+import { executorFor } from './executors/index.js';
+import { createProvider } from './providers/index.js';
+import { errorText } from './providers/url.js';
+import { takeSnapshot } from './snapshot/index.js';
+import type { Snapshot } from './snapshot/index.js';
+import { StepError } from './types.js';
+import type { DatabaseProvider, Direction, ScratchDatabase, StepContext } from './types.js';
+
+/** The schema of the scratch database where the Umzug storage keeps its log (left out of snapshots). */
+export const STORAGE_SCHEMA = 'migration_gate';
+
+/** What the round-trip learned about one changed migration. */
+export interface RoundTripResult {
+  /** Null when the migration was not run (its directory's history failed first). */
+  roundtrip: RoundTrip | null;
+  /** Objects `up` added, removed or changed; null when `up` did not succeed. */
+  impact: Impact | null;
+  /** True when a complete waiver kept the migration from being downgraded. */
+  waived: boolean;
+}
+
+/** Everything `runRoundTrips` hands back to the report. */
+export interface RoundTripOutcome {
+  /** The database used; null when no migration had to run (nothing was started). */
+  database: DatabaseInfo | null;
+  notes: string[];
+  /** By migration path, for every changed (added, modified, renamed) migration. */
+  results: Map<string, RoundTripResult>;
+  findings: Finding[];
+}
+
+/** Options of `runRoundTrips`. */
+export interface RoundTripOptions {
+  /** The provider to use (default: the configuration's); it is closed at the end. */
+  provider?: DatabaseProvider;
+  /** Receives one line per step, e.g. `[2/5] 202611211430_add_index: down (1.2s)`. */
+  progress?: (line: string) => void;
+}
+
+/** Time past the step timeout before the watchdog ends the session (statement_timeout fires first on a server). */
+const WATCHDOG_GRACE_MS = 1_000;
+/** How much later than `lock_timeout` the server's `statement_timeout` fires. */
+const STATEMENT_TIMEOUT_LAG_MS = 200;
+/** Time a step gets to settle after its session was ended. */
+const SETTLE_MS = 2_000;
+
+type StepLabel = 'up' | 'down' | 're-up';
+const FAILED_RULE = { up: 'up-failed', down: 'down-failed', 're-up': 'reup-failed' } as const;
+
+const CHANGED = new Set(['added', 'modified', 'renamed']);
+
+/** True for the migrations the round-trip proves (added, modified, renamed). */
+export function isChanged(m: Migration): boolean {
+  return CHANGED.has(m.change);
+}
+
+function hasCompleteWaiver(m: Migration): boolean {
+  return Boolean(m.waiver?.owner && m.waiver.rationale);
+}
+
+function hasDown(m: Migration): boolean {
+  return m.down !== null && !m.down.empty;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+/** True when PostgreSQL cancelled the statement for `statement_timeout` or `lock_timeout`. */
+function isServerTimeout(error: unknown): boolean {
+  return causes(error).some((e) => {
+    const code = (e as { code?: unknown }).code;
+    const message = e instanceof Error ? e.message : '';
+    return (
+      (code === '57014' && /statement timeout/i.test(message)) ||
+      (code === '55P03' && /lock timeout/i.test(message))
+    );
+  });
+}
+
+/** True when the connection itself went away (not an error PostgreSQL reported for a statement). */
+function isConnectionLoss(error: unknown): boolean {
+  return causes(error).some((e) => {
+    const code = (e as { code?: unknown }).code;
+    if (code === '57P01' || code === '57P02' || code === '57P03') return true;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+    const message = e instanceof Error ? e.message : '';
+    return /Connection terminated|connection error|not queryable|Client was closed/i.test(message);
+  });
+}
+
+/** What happened in the last step the runner ran. */
+interface StepRecord {
+  migration: Migration;
+  direction: Direction;
+  ms: number;
+  error: unknown;
+  timedOut: boolean;
+}
+
+/** The scratch database of one directory, its session and its Umzug. */
+interface Scratch {
+  db: ScratchDatabase;
+  client: pg.Client;
+  umzug: Umzug<object>;
+  release: () => void;
+}
+
+/** A failed step, as the runner reports it. */
+class StepFailed extends Error {
+  constructor(readonly record: StepRecord) {
+    super(`${record.migration.name} ${record.direction} failed`);
+  }
+}
+
+/**
+ * The round-trip of `check`: for each directory, one scratch database; its base history goes up first,
+ * then each changed migration, in order, goes S0 → up → S1 → down → S2 → up → S3, and the gate requires
+ * S2 = S0 and S3 = S1. A failure is reported and the run continues from a correct state (a fresh scratch
+ * database with everything before the next migration applied). Every scratch database is dropped and the
+ * provider closed at the end, on failure too. Infrastructure problems throw `GateError`.
+ */
+export async function runRoundTrips(
+  sets: MigrationSet[],
+  config: GateConfig,
+  opts: RoundTripOptions = {},
+): Promise<RoundTripOutcome> {
+  const outcome: RoundTripOutcome = { database: null, notes: [], results: new Map(), findings: [] };
+  const work = sets.filter((s) => s.migrations.some(isChanged));
+  if (work.length === 0) {
+    outcome.notes.push('no changed migration: no database was started');
+    return outcome;
+  }
+  const provider = opts.provider ?? createProvider(config);
+  const endRun = beginRun();
+  const unregister = registerCleanup(() => provider.close());
+  let failed = true;
+  try {
+    outcome.database = await provider.start();
+    const total = work.reduce((n, s) => n + s.migrations.filter(isChanged).length, 0);
+    const counter = { done: 0, total };
+    for (const set of work) {
+      await new SetRun(set, config, provider, opts.progress ?? (() => undefined), counter, outcome).run();
+    }
+    outcome.notes.push(...provider.notes);
+    failed = false;
+    return outcome;
+  } finally {
+    try {
+      await provider.close();
+    } catch (error) {
+      if (!failed) throw error;
+    } finally {
+      unregister();
+      endRun();
+    }
+  }
+}
+
+/** The round-trip of one migration directory. */
+class SetRun {
+  private scratch: Scratch | null = null;
+  /** Names of the migrations the current state should hold, in order. */
+  private readonly applied: string[] = [];
+  /** The scratch database no longer holds exactly `applied`: rebuild before the next step. */
+  private dirty = false;
+  private last: StepRecord | null = null;
+  private readonly byName: Map<string, Migration>;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly set: MigrationSet,
+    private readonly config: GateConfig,
+    private readonly provider: DatabaseProvider,
+    private readonly progress: (line: string) => void,
+    private readonly counter: { done: number; total: number },
+    private readonly outcome: RoundTripOutcome,
+  ) {
+    this.byName = new Map(set.migrations.map((m) => [m.name, m]));
+    this.timeoutMs = Math.max(1, Math.round(config.stepTimeoutSec * 1000));
+  }
+
+  async run(): Promise<void> {
+    let failed = true;
+    try {
+      await this.runChain();
+      failed = false;
+    } finally {
+      for (const m of this.set.migrations.filter(isChanged)) {
+        if (!this.outcome.results.has(m.path)) {
+          this.outcome.results.set(m.path, { roundtrip: null, impact: null, waived: hasCompleteWaiver(m) });
+        }
+      }
+      // When the run already failed, that error is the one to report, not a failing cleanup.
+      await this.close().catch((error: unknown) => {
+        if (!failed) throw error;
+      });
+    }
+  }
+
+  private async runChain(): Promise<void> {
+    const chain = this.set.migrations;
+    const first = chain.findIndex(isChanged);
+    const history = chain.slice(0, first);
+    this.scratch = await this.open();
+    if (history.length > 0) {
+      const started = Date.now();
+      if (!(await this.applyHistory(history, 'history'))) return;
+      this.progress(
+        `${this.set.dir}: history of ${history.length} migration(s) applied (${seconds(Date.now() - started)})`,
+      );
+    }
+    for (const m of chain.slice(first)) {
+      if (this.dirty && !(await this.rebuild())) return;
+      if (isChanged(m)) {
+        await this.roundTrip(m);
+      } else if (!(await this.applyHistory([m], 'history'))) {
+        return;
+      }
+    }
+  }
+
+  /** Applies unchanged migrations (up only); a failure is reported on the migration and stops this directory. */
+  private async applyHistory(migrations: Migration[], why: 'history' | 'rebuild'): Promise<boolean> {
+    try {
+      await this.umzug().up({ migrations: migrations.map((m) => m.name) });
+      this.applied.push(...migrations.map((m) => m.name).filter((n) => !this.applied.includes(n)));
+      return true;
+    } catch (error) {
+      const record = this.failure(error);
+      const rest = this.set.migrations.filter(
+        (m) => isChanged(m) && !this.outcome.results.has(m.path),
+      ).length;
+      const context =
+        why === 'history'
+          ? `the history of ${this.set.dir} does not apply, so the round-trip of this directory stopped here`
+          : `re-applying it on a fresh database for the migrations after it failed, so the round-trip of this directory stopped here`;
+      this.report(record, 'up', `${context} (${rest} changed migration(s) not run)`);
+      this.dirty = true;
+      return false;
+    }
+  }
+
+  private async roundTrip(m: Migration): Promise<void> {
+    const index = ++this.counter.done;
+    const tag = `[${index}/${this.counter.total}] ${m.name}`;
+    const waived = hasCompleteWaiver(m);
+    const result: RoundTripResult = {
+      roundtrip: { up: skipped(), down: skipped(), reup: skipped() },
+      impact: null,
+      waived,
+    };
+    const trip = result.roundtrip!;
+    this.outcome.results.set(m.path, result);
+
+    const s0 = await this.snapshot();
+    const up = await this.step(m, 'up', 'up');
+    trip.up = up.result;
+    this.progress(
+      `${tag}: up${up.ok ? '' : up.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(up.result.ms)})`,
+    );
+    if (!up.ok) {
+      // A failed step may have left anything behind (no transaction, or one the migration broke): the next
+      // migration starts on a fresh database holding everything before it, without this one.
+      this.dirty = true;
+      return;
+    }
+    this.applied.push(m.name);
+    const s1 = await this.snapshot();
+    result.impact = summarizeImpact(diffSnapshots(s0, s1));
+
+    if (waived || !hasDown(m)) {
+      this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
+      return;
+    }
+
+    const down = await this.step(m, 'down', 'down');
+    trip.down = down.result;
+    this.progress(
+      `${tag}: down${down.ok ? '' : down.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(down.result.ms)})`,
+    );
+    if (!down.ok) {
+      this.dirty = true;
+      return;
+    }
+    const s2 = await this.snapshot();
+    const downDiffs = diffSnapshots(s0, s2);
+    if (downDiffs.length > 0) {
+      this.mismatch(m, 'down-mismatch', downDiffs, { before: 'before up', after: 'after down' });
+    }
+
+    const reup = await this.step(m, 'up', 're-up');
+    trip.reup = reup.result;
+    this.progress(
+      `${tag}: re-up${reup.ok ? '' : reup.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(reup.result.ms)})`,
+    );
+    if (!reup.ok) {
+      this.dirty = true;
+      return;
+    }
+    const s3 = await this.snapshot();
+    const reupDiffs = diffSnapshots(s1, s3);
+    if (reupDiffs.length > 0) {
+      this.mismatch(m, 'reup-mismatch', reupDiffs, {
+        before: 'after the first up',
+        after: 'after the second up',
+      });
+      this.dirty = true;
+    }
+  }
+
+  /** Runs one step through Umzug; failures are reported here and returned as `ok: false`. */
+  private async step(
+    m: Migration,
+    direction: Direction,
+    label: StepLabel,
+  ): Promise<{ ok: boolean; timedOut: boolean; result: StepResult }> {
+    try {
+      if (direction === 'up') await this.umzug().up({ migrations: [m.name] });
+      else await this.umzug().down({ migrations: [m.name] });
+      return { ok: true, timedOut: false, result: { status: 'pass', ms: this.last?.ms ?? 0 } };
+    } catch (error) {
+      const record = this.failure(error);
+      this.report(record, label, null);
+      return { ok: false, timedOut: record.timedOut, result: { status: 'fail', ms: record.ms } };
+    }
+  }
+
+  /** The record of the step that failed; anything else (the storage, the connection) is an infrastructure error. */
+  private failure(error: unknown): StepRecord {
+    const failed = causes(error).find((e): e is StepFailed => e instanceof StepFailed);
+    if (!failed) {
+      if (error instanceof GateError) throw error;
+      throw new GateError(`the round-trip of ${this.set.dir} failed: ${errorText(error)}`, { cause: error });
+    }
+    const record = failed.record;
+    if (!record.timedOut && isConnectionLoss(record.error)) {
+      throw new GateError(
+        `lost the connection to the ${this.provider.kind} database while running ${record.migration.name} ` +
+          `${record.direction}: ${errorText(record.error)}`,
+        { cause: record.error },
+      );
+    }
+    return record;
+  }
+
+  private report(record: StepRecord, stepName: StepLabel, context: string | null): void {
+    const m = record.migration;
+    const stepError = causes(record.error).find((e): e is StepError => e instanceof StepError);
+    const detail = stepError?.message ?? errorText(record.error);
+    const base = record.timedOut
+      ? `${stepName} did not finish within the step timeout of ${this.config.stepTimeoutSec} s` +
+        (detail ? ` (${detail})` : '')
+      : `${stepName} failed: ${detail}`;
+    const finding: Finding = {
+      rule: record.timedOut ? 'timeout' : FAILED_RULE[stepName],
+      severity: 'error',
+      migration: m.name,
+      path: stepError?.path ?? m.path,
+      message: context ? `${base}; ${context}` : base,
+    };
+    if (stepError?.line != null) finding.line = stepError.line;
+    this.outcome.findings.push(finding);
+  }
+
+  private mismatch(
+    m: Migration,
+    rule: 'down-mismatch' | 'reup-mismatch',
+    diffs: SchemaDifference[],
+    labels: { before: string; after: string },
+  ): void {
+    const named = diffs.slice(0, 3).map((d) => `${d.kind} ${d.name}`);
+    const more = diffs.length > 3 ? ` and ${diffs.length - 3} more` : '';
+    const what =
+      rule === 'down-mismatch'
+        ? 'after down, the schema differs from before up'
+        : 'after up, down and up again, the schema differs from after the first up';
+    this.outcome.findings.push({
+      rule,
+      severity: 'error',
+      migration: m.name,
+      path: rule === 'down-mismatch' ? (m.down?.path ?? m.path) : m.path,
+      message: `${what}: ${named.join(', ')}${more}`,
+      details: diffs.map((d) => describeDifference(d, labels)),
+    });
+  }
+
+  /** Runs one migration step with the watchdog; Umzug calls this through the migration's resolver. */
+  private async guarded(m: Migration, direction: Direction): Promise<void> {
+    const scratch = this.scratch!;
+    const controller = new AbortController();
+    const ctx: StepContext = {
+      client: scratch.client,
+      db: scratch.db,
+      config: this.config,
+      timeoutMs: this.timeoutMs,
+      signal: controller.signal,
+    };
+    const record: StepRecord = { migration: m, direction, ms: 0, error: null, timedOut: false };
+    this.last = record;
+    let watchdog: NodeJS.Timeout | undefined;
+    let settle: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      watchdog = setTimeout(() => {
+        controller.abort();
+        scratch.db.terminateSessions().catch(() => undefined);
+        settle = setTimeout(
+          () => reject(new Error('the step did not end after its session was terminated')),
+          SETTLE_MS,
+        );
+      }, this.timeoutMs + WATCHDOG_GRACE_MS);
+    });
+    const started = Date.now();
+    try {
+      await this.prepareSession(scratch.client);
+      await Promise.race([executorFor(m.format).run(m, direction, ctx), expired]);
+    } catch (error) {
+      record.error = error;
+      record.timedOut = controller.signal.aborted || isServerTimeout(error);
+      throw new StepFailed(record);
+    } finally {
+      record.ms = Date.now() - started;
+      clearTimeout(watchdog);
+      clearTimeout(settle);
+    }
+  }
+
+  /**
+   * Every step starts from the same session state, with the step timeout as lock timeout and statement
+   * timeout (a little later, so that a statement waiting on a lock is reported as such).
+   */
+  private async prepareSession(client: pg.Client): Promise<void> {
+    const ms = this.timeoutMs;
+    await client.query(
+      this.provider.kind === 'embedded'
+        ? 'RESET ALL'
+        : `RESET ALL; SET statement_timeout = ${ms + STATEMENT_TIMEOUT_LAG_MS}; SET lock_timeout = ${ms}`,
+    );
+  }
+
+  private umzug(): Umzug<object> {
+    return this.scratch!.umzug;
+  }
+
+  private async snapshot(): Promise<Snapshot> {
+    const exclude = this.set.format === 'alembic' ? { excludeTables: ['alembic_version'] } : {};
+    return takeSnapshot(this.scratch!.client, { excludeSchemas: [STORAGE_SCHEMA], ...exclude });
+  }
+
+  /** A fresh scratch database with its session, storage and Umzug. */
+  private async open(): Promise<Scratch> {
+    const db = await this.provider.createScratch();
+    const release = registerCleanup(() => db.drop());
+    let client: pg.Client;
+    try {
+      client = await db.connect();
+      await client.query(
+        `CREATE SCHEMA IF NOT EXISTS ${STORAGE_SCHEMA};
+         CREATE TABLE IF NOT EXISTS ${STORAGE_SCHEMA}.executed (
+           name text PRIMARY KEY,
+           seq bigint GENERATED ALWAYS AS IDENTITY
+         )`,
+      );
+    } catch (error) {
+      await db.drop().catch(() => undefined);
+      release();
+      if (error instanceof GateError) throw error;
+      throw new GateError(`cannot prepare the scratch database ${db.name}: ${errorText(error)}`, {
+        cause: error,
+      });
+    }
+    const umzug = new Umzug<object>({
+      migrations: this.set.migrations.map((m) => ({
+        name: m.name,
+        path: m.path,
+        up: () => this.guarded(m, 'up'),
+        ...(hasDown(m) ? { down: () => this.guarded(m, 'down') } : {}),
+      })),
+      storage: scratchStorage(client),
+      context: {},
+      logger: undefined,
+    });
+    return { db, client, umzug, release };
+  }
+
+  private async close(): Promise<void> {
+    const scratch = this.scratch;
+    this.scratch = null;
+    if (!scratch) return;
+    await scratch.client.end().catch(() => undefined);
+    await scratch.db.drop();
+    scratch.release();
+  }
+
+  /** Replaces a scratch database in an unknown state by a fresh one holding exactly `applied`. */
+  private async rebuild(): Promise<boolean> {
+    await this.close();
+    this.scratch = await this.open();
+    this.dirty = false;
+    const migrations = this.applied.map((name) => this.byName.get(name)!);
+    const started = Date.now();
+    const ok = migrations.length === 0 || (await this.applyHistory(migrations, 'rebuild'));
+    if (ok)
+      this.progress(
+        `${this.set.dir}: fresh database, ${migrations.length} migration(s) re-applied (${seconds(Date.now() - started)})`,
+      );
+    return ok;
+  }
+}
+
+function skipped(): StepResult {
+  return { status: 'skipped', ms: 0 };
+}
+
+/** Umzug's storage contract, kept in the scratch database itself. */
+export function scratchStorage(client: pg.Client): UmzugStorage<object> {
+  return {
+    async logMigration({ name }) {
+      await client.query(
+        `INSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
+        [name],
+      );
+    },
+    async unlogMigration({ name }) {
+      await client.query(`DELETE FROM ${STORAGE_SCHEMA}.executed WHERE name = $1`, [name]);
+    },
+    async executed() {
+      const result = await client.query<{ name: string }>(
+        `SELECT name FROM ${STORAGE_SCHEMA}.executed ORDER BY seq`,
+      );
+      return result.rows.map((r) => r.name);
+    },
+  };
+}

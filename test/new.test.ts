@@ -1,0 +1,180 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NAMING_PRESETS } from '../src/config/defaults.js';
+import type { GateConfig } from '../src/config/types.js';
+import { discover } from '../src/discover/index.js';
+import { lint } from '../src/lint/index.js';
+import { createMigration } from '../src/new.js';
+import { GateError } from '../src/types.js';
+import { testConfig } from './helpers/migration.js';
+
+let cwd: string;
+const config = (overrides: Partial<GateConfig> = {}) => testConfig({ cwd, ...overrides });
+const preset = (name: string): Partial<GateConfig> => ({
+  namingPattern: new RegExp(NAMING_PRESETS[name]!),
+  namingPatternSource: name,
+});
+const put = async (rel: string, text: string) => {
+  await mkdir(join(cwd, rel, '..'), { recursive: true });
+  await writeFile(join(cwd, rel), text);
+};
+const read = (rel: string) => readFile(join(cwd, rel), 'utf8');
+const failure = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GateError);
+  return (error as GateError).message;
+};
+
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'migration-gate-new-'));
+});
+afterEach(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('createMigration', () => {
+  it('creates a missing directory and writes paired SQL files named with the UTC minute', async () => {
+    const { files } = await createMigration({
+      config: config(),
+      dir: 'db/migrations',
+      slug: 'add_invoice_index',
+    });
+    expect(files).toEqual([
+      'db/migrations/202611211430_add_invoice_index.up.sql',
+      'db/migrations/202611211430_add_invoice_index.down.sql',
+    ]);
+    expect(await read(files[0]!)).toMatch(/^-- requirements: \n/);
+    expect(await read(files[1]!)).toContain('--');
+  });
+
+  it('uses 14 digits under utc-second and the next zero-padded number under sequential', async () => {
+    const second = await createMigration({
+      config: config({ ...preset('utc-second'), now: () => new Date('2026-11-21T14:30:07Z') }),
+      dir: 'a',
+      slug: 'x',
+    });
+    expect(second.files[0]).toBe('a/20261121143007_x.up.sql');
+
+    await put('seq/0007_old.up.sql', 'select 1;');
+    await put('seq/0007_old.down.sql', 'select 1;');
+    await put('seq/0012_newest.up.sql', 'select 1;');
+    await put('seq/0012_newest.down.sql', 'select 1;');
+    const seq = await createMigration({ config: config(preset('sequential')), dir: 'seq', slug: 'next_one' });
+    expect(seq.files[0]).toBe('seq/0013_next_one.up.sql');
+    const fresh = await createMigration({
+      config: config(preset('sequential')),
+      dir: 'fresh',
+      slug: 'first',
+    });
+    expect(fresh.files[0]).toBe('fresh/0001_first.up.sql');
+  });
+
+  it('rejects a slug the naming pattern refuses before writing anything', async () => {
+    const message = await failure(createMigration({ config: config(), dir: 'm', slug: 'Add-Index' }));
+    expect(message).toMatchInlineSnapshot(
+      `"slug 'Add-Index' does not fit the naming pattern utc-minute (<YYYYMMDDHHMM>_<slug>, slug [a-z0-9_]): '202611211430_Add-Index' would not match it"`,
+    );
+    expect(await failure(createMigration({ config: config(), dir: 'm', slug: '../escape' }))).toContain(
+      'cannot be part of a file name',
+    );
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('refuses a name that would sort at or before the newest migration (clock skew)', async () => {
+    await put('m/202611211500_from_the_future.up.sql', 'select 1;');
+    const message = await failure(createMigration({ config: config(), dir: 'm', slug: 'add_x' }));
+    expect(message).toMatchInlineSnapshot(
+      `"the new migration '202611211430_add_x' would sort at or before '202611211500_from_the_future', the newest migration in m; check the clock (now 2026-11-21T14:30:00.000Z) or wait until after that migration's time"`,
+    );
+    expect(await readdir(join(cwd, 'm'))).toEqual(['202611211500_from_the_future.up.sql']);
+  });
+
+  it('never overwrites an existing migration', async () => {
+    await put('m/202611211430_add_x.down.sql', 'keep me');
+    const message = await failure(createMigration({ config: config(), dir: 'm', slug: 'add_x' }));
+    expect(message).toBe("m already has a migration named '202611211430_add_x'; not overwriting it");
+    expect(await read('m/202611211430_add_x.down.sql')).toBe('keep me');
+    expect(await readdir(join(cwd, 'm'))).toEqual(['202611211430_add_x.down.sql']);
+  });
+
+  it.each([
+    ['dbmate', '-- migrate:up', '-- migrate:down'],
+    ['goose', '-- +goose Up', '-- +goose Down'],
+    ['sql-migrate', '-- +migrate Up', '-- +migrate Down'],
+  ])('writes one %s file with its markers in a %s directory', async (dialect, up, down) => {
+    await put(`m/202611010000_first.sql`, `${up}\nCREATE TABLE t (id int);\n${down}\nDROP TABLE t;\n`);
+    const { files } = await createMigration({ config: config(), dir: 'm', slug: 'second' });
+    expect(files).toEqual(['m/202611211430_second.sql']);
+    const text = await read(files[0]!);
+    expect(text.indexOf(up)).toBe(0);
+    expect(text.indexOf('-- requirements: ')).toBeGreaterThan(text.indexOf(up));
+    expect(text.indexOf(down)).toBeGreaterThan(text.indexOf('-- requirements: '));
+    const [set] = await discover(config({ dirs: ['m'] }));
+    expect(set!.migrations.map((m) => [m.name, m.dialect, m.parseProblems.length])).toEqual([
+      ['202611010000_first', dialect, 0],
+      ['202611211430_second', dialect, 0],
+    ]);
+  });
+
+  it("writes an umzug module with the directory's extension", async () => {
+    const module =
+      'export async function up({ context }) { await context.sql("select 1"); }\n' +
+      'export async function down({ context }) { await context.sql("select 1"); }\n';
+    await put('ts/202611010000_first.ts', module);
+    await put('cjs/202611010000_first.cjs', 'exports.up = async () => {};\nexports.down = async () => {};\n');
+    const ts = await createMigration({ config: config(), dir: 'ts', slug: 'second' });
+    expect(ts.files).toEqual(['ts/202611211430_second.ts']);
+    const text = await read(ts.files[0]!);
+    expect(text).toMatch(/^\/\/ requirements: \n/);
+    expect(text).toContain(
+      'export async function up({ context }: { context: MigrationContext }): Promise<void> {',
+    );
+    expect(text).toContain(
+      'export async function down({ context }: { context: MigrationContext }): Promise<void> {',
+    );
+    const cjs = await createMigration({ config: config(), dir: 'cjs', slug: 'second' });
+    expect(cjs.files).toEqual(['cjs/202611211430_second.cjs']);
+    expect(await read(cjs.files[0]!)).toContain('module.exports = { up, down };');
+
+    const sets = await discover(config({ dirs: ['ts', 'cjs'] }));
+    const created = sets.map((s) => s.migrations.find((m) => m.name === '202611211430_second')!);
+    expect(created.map((m) => [m.format, m.up !== null, m.down?.empty, m.requirementsLine])).toEqual([
+      ['umzug', true, true, 1],
+      ['umzug', true, true, 1],
+    ]);
+  });
+
+  it('sends alembic users to alembic revision with a matching file_template', async () => {
+    await put(
+      'versions/202611010000_first.py',
+      'revision = "a1"\ndown_revision = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n',
+    );
+    const message = await failure(createMigration({ config: config(), dir: 'versions', slug: 'add_x' }));
+    expect(message).toMatchInlineSnapshot(
+      `"versions holds alembic revisions: create one with 'alembic revision -m add_x', with 'file_template = %%(year)d%%(month).2d%%(day).2d%%(hour).2d%%(minute).2d_%%(slug)s' and 'timezone = UTC' in alembic.ini"`,
+    );
+    expect(await readdir(join(cwd, 'versions'))).toEqual(['202611010000_first.py']);
+  });
+
+  it('writes a template that discovery reads and the gate holds back until the down is written', async () => {
+    await createMigration({ config: config(), dir: 'm', slug: 'add_x' });
+    const cfg = config({ dirs: ['m'] });
+    const [set] = await discover(cfg);
+    const m = set!.migrations[0]!;
+    expect([m.name, m.requirementsLine, m.down?.empty, m.parseProblems]).toEqual([
+      '202611211430_add_x',
+      1,
+      true,
+      [],
+    ]);
+    expect(lint([set!], cfg).map((f) => `${f.rule} ${f.severity}`)).toEqual([
+      'down-missing error',
+      'requirement-missing warning',
+    ]);
+  });
+});

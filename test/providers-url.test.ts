@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { UrlProvider, displayUrl, scrubSecrets, urlForDatabase } from '../src/roundtrip/providers/url.js';
+import { GateError } from '../src/types.js';
+import { TEST_DATABASE_URL, assertServerReachable } from './helpers/db.js';
+
+const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+const created: string[] = [];
+
+async function databaseExists(name: string): Promise<boolean> {
+  const result = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  return result.rowCount === 1;
+}
+
+async function databaseCount(): Promise<number> {
+  const result = await admin.query<{ n: string }>('SELECT count(*) AS n FROM pg_database');
+  return Number(result.rows[0]!.n);
+}
+
+beforeAll(async () => {
+  await assertServerReachable();
+  await admin.connect();
+});
+
+afterEach(async () => {
+  for (const name of created.splice(0)) expect(await databaseExists(name), `${name} left behind`).toBe(false);
+});
+
+afterAll(async () => {
+  await admin.end();
+});
+
+describe('url provider', () => {
+  it('creates a scratch database of its own, connects to it, and drops it', async () => {
+    const provider = new UrlProvider(TEST_DATABASE_URL);
+    const info = await provider.start();
+    expect(info.provider).toBe('url');
+    expect(info.serverVersion).toMatch(/^\d+(\.\d+)?/);
+
+    const scratch = await provider.createScratch();
+    created.push(scratch.name);
+    expect(scratch.name).toMatch(/^migration_gate_[a-z0-9]{12}$/);
+    expect(await databaseExists(scratch.name)).toBe(true);
+    expect(scratch.displayUrl).not.toContain(':postgres@');
+    expect(scratch.displayUrl).toContain(':***@');
+
+    const client = await scratch.connect();
+    const row = await client.query<{ db: string }>('SELECT current_database() AS db');
+    expect(row.rows[0]!.db).toBe(scratch.name);
+
+    await scratch.terminateSessions();
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    await client.end().catch(() => undefined);
+
+    await scratch.drop();
+    await scratch.drop();
+    expect(await databaseExists(scratch.name)).toBe(false);
+    await provider.close();
+  });
+
+  it('drops every scratch database still alive when it closes, even with open sessions', async () => {
+    const provider = new UrlProvider(TEST_DATABASE_URL);
+    const a = await provider.createScratch();
+    const b = await provider.createScratch();
+    created.push(a.name, b.name);
+    const open = await b.connect();
+    await provider.close();
+    expect(await databaseExists(a.name)).toBe(false);
+    expect(await databaseExists(b.name)).toBe(false);
+    await open.end().catch(() => undefined);
+  });
+
+  it('refuses a role that may not create databases, and creates nothing', async () => {
+    const role = `mg_nocreate_${randomBytes(4).toString('hex')}`;
+    const password = `pw-${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN NOCREATEDB NOSUPERUSER PASSWORD '${password}'`);
+    try {
+      const url = urlForDatabase(TEST_DATABASE_URL, 'postgres').replace(
+        /\/\/[^@]*@/,
+        `//${role}:${password}@`,
+      );
+      const before = await databaseCount();
+      const provider = new UrlProvider(url);
+      const error = await provider.start().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(GateError);
+      expect((error as Error).message).toBe(
+        `the role '${role}' may not create databases: migration-gate needs a scratch database of its own ` +
+          `(grant CREATEDB, or use --database embedded)`,
+      );
+      await expect(provider.createScratch()).rejects.toThrow(/may not create databases/);
+      await provider.close();
+      expect(await databaseCount()).toBe(before);
+    } finally {
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it('reports an unreachable server in one line, quickly, without the password', async () => {
+    const url = 'postgresql://gate:s3cr3t-pass@127.0.0.1:1/app';
+    const provider = new UrlProvider(url, { connectTimeoutMs: 2_000 });
+    const started = Date.now();
+    const error = await provider.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toBeInstanceOf(GateError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain('s3cr3t');
+    expect(message).toMatch(
+      /^cannot connect to PostgreSQL at postgresql:\/\/gate:\*\*\*@127\.0\.0\.1:1\/app: .*ECONNREFUSED/,
+    );
+    await provider.close();
+  });
+
+  it('gives up on a server that accepts TCP but never answers', async () => {
+    const net = await import('node:net');
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const provider = new UrlProvider(`postgresql://u:topsecret@127.0.0.1:${port}/db`, {
+        connectTimeoutMs: 1_000,
+      });
+      const started = Date.now();
+      const error = await provider.start().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(error).toBeInstanceOf(GateError);
+      expect((error as Error).message).not.toContain('topsecret');
+      expect((error as Error).message).toMatch(/timeout/i);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('url helpers', () => {
+  it('hides the password in display URLs and error texts', () => {
+    expect(displayUrl('postgresql://app:hunter2@db.example:5433/main?sslmode=require')).toBe(
+      'postgresql://app:***@db.example:5433/main?sslmode=require',
+    );
+    expect(displayUrl('postgres://app@db/main')).toBe('postgres://app@db/main');
+    const url = 'postgres://app:p%40ss%2Fword@db/main';
+    expect(scrubSecrets('failed for postgres://app:p%40ss%2Fword@db/main with p@ss/word', url)).toBe(
+      'failed for postgres://app:***@db/main with ***',
+    );
+  });
+
+  it('points a URL at another database, keeping everything else', () => {
+    expect(urlForDatabase('postgresql://a:b@h:1/postgres?sslmode=disable', 'migration_gate_x')).toBe(
+      'postgresql://a:b@h:1/migration_gate_x?sslmode=disable',
+    );
+    expect(urlForDatabase('postgres://a@h', 'migration_gate_x')).toBe('postgres://a@h/migration_gate_x');
+  });
+});

@@ -1,0 +1,84 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { beginRun, registerCleanup, runCleanups, setExitForSignals } from '../src/roundtrip/cleanup.js';
+import { UrlProvider } from '../src/roundtrip/providers/url.js';
+import { runRoundTrips } from '../src/roundtrip/runner.js';
+import { TEST_DATABASE_URL } from './helpers/db.js';
+import { TrackingProvider, databasesLeft, fixtureSet, roundTripConfig } from './roundtrip-support.js';
+
+const exits: number[] = [];
+const previousExit = setExitForSignals((code) => exits.push(code));
+
+afterEach(async () => {
+  exits.length = 0;
+  await runCleanups();
+});
+
+afterAll(() => {
+  setExitForSignals(previousExit);
+});
+
+describe('cleanup registry', () => {
+  it('runs cleanups once, most recent first, and collects their errors', async () => {
+    const order: string[] = [];
+    registerCleanup(() => {
+      order.push('first');
+    });
+    const unregister = registerCleanup(() => {
+      order.push('never');
+    });
+    registerCleanup(async () => {
+      order.push('last');
+      throw new Error('boom');
+    });
+    unregister();
+    const errors = await runCleanups();
+    expect(order).toEqual(['last', 'first']);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['boom']);
+    expect(await runCleanups()).toEqual([]);
+  });
+
+  it('handles SIGTERM only while a run is active: cleanups, then exit 143', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const end = beginRun();
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    let cleaned = false;
+    registerCleanup(() => {
+      cleaned = true;
+    });
+    process.emit('SIGTERM', 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(cleaned).toBe(true);
+    expect(exits).toEqual([143]);
+    end();
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});
+
+describe('interrupting a round-trip', () => {
+  it('drops the scratch database on SIGINT while a step runs, then exits 130', async () => {
+    const before = process.listenerCount('SIGINT');
+    let stepStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      stepStarted = resolve;
+    });
+    const provider = new TrackingProvider(new UrlProvider(TEST_DATABASE_URL), async () => {
+      setTimeout(stepStarted, 300);
+    });
+    const set = await fixtureSet('sleep');
+    const run = runRoundTrips([set], roundTripConfig({ stepTimeoutSec: 60 }), { provider }).then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    await started;
+    expect(process.listenerCount('SIGINT')).toBe(before + 1);
+    expect(await databasesLeft(provider.created.map((s) => s.name))).toHaveLength(1);
+    process.emit('SIGINT', 'SIGINT');
+    const result = await run;
+    expect(result).not.toBe('finished');
+    // The handler exits once its cleanups are done, which may be after the run gave up.
+    for (let i = 0; i < 100 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(exits).toEqual([130]);
+    expect(await databasesLeft(provider.created.map((s) => s.name))).toEqual([]);
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
