@@ -67,18 +67,27 @@ export async function run(): Promise<void> {
       changes = await pullRequestChanges(octokit, gh, gh.pullNumber, pathPrefix);
     }
 
-    const markerKey = inputs.commentKey ?? defaultMarkerKey(config.dirs, pathPrefix);
+    const markerKey =
+      inputs.commentKey ?? defaultMarkerKey(config.dirs, pathPrefix, inputs.settings['postgres-image']);
     const report = await runGate(config, {
       command: inputs.mode,
       progress: (line) => core.info(line),
       changes,
       markdown: { repoUrl: gh.repoUrl, headSha: gh.headSha ?? undefined },
     });
-    await publish(report, octokit, { gh, inputs, pullNumber: gh.pullNumber, pathPrefix, markerKey, reportPath });
+    await publish(report, octokit, {
+      gh,
+      inputs,
+      pullNumber: gh.pullNumber,
+      pathPrefix,
+      markerKey,
+      reportPath,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     core.setFailed(redactUrl(message));
-    if (error instanceof Error && error.stack && !(error instanceof GateError)) core.debug(redactUrl(error.stack));
+    if (error instanceof Error && error.stack && !(error instanceof GateError))
+      core.debug(redactUrl(error.stack));
   }
 }
 
@@ -89,9 +98,11 @@ const clientLog = {
   error: (m: string) => core.error(m),
 };
 
-function defaultMarkerKey(dirs: string[], pathPrefix: string): string {
+/** The job, the directories and (when chosen) the PostgreSQL image: a matrix over images gets one comment per image. */
+function defaultMarkerKey(dirs: string[], pathPrefix: string, image: string | undefined): string {
   const job = process.env.GITHUB_JOB ? `${process.env.GITHUB_JOB}:` : '';
-  return job + dirs.map((d) => (pathPrefix ? `${pathPrefix}/${d}` : d)).join(',');
+  const where = dirs.map((d) => (pathPrefix ? `${pathPrefix}/${d}` : d)).join(',');
+  return job + where + (image ? `@${image}` : '');
 }
 
 /**
@@ -105,28 +116,45 @@ async function pullRequestChanges(
   pathPrefix: string,
 ): Promise<ChangedFile[] | undefined> {
   try {
-    const { files, complete } = await listPullRequestFiles(octokit, { owner: gh.owner, repo: gh.repo, pullNumber });
+    const { files, complete } = await listPullRequestFiles(octokit, {
+      owner: gh.owner,
+      repo: gh.repo,
+      pullNumber,
+    });
     if (!complete) {
-      core.info('the pull request changes more files than GitHub lists (3,000): using git diff against the merge base');
+      core.info(
+        'the pull request changes more files than GitHub lists (3,000): using git diff against the merge base',
+      );
       return undefined;
     }
-    const local = (p: string) => (pathPrefix ? (p.startsWith(`${pathPrefix}/`) ? p.slice(pathPrefix.length + 1) : null) : p);
+    const local = (p: string) =>
+      pathPrefix ? (p.startsWith(`${pathPrefix}/`) ? p.slice(pathPrefix.length + 1) : null) : p;
     const changes: ChangedFile[] = [];
     for (const f of files) {
       const path = local(f.path);
       if (path === null || f.status === 'unchanged') continue;
       const previousPath = f.previousPath ? local(f.previousPath) : null;
-      changes.push({ status: f.status === 'deleted' ? 'deleted' : f.status, path, previousPath } as ChangedFile);
+      changes.push({
+        status: f.status === 'deleted' ? 'deleted' : f.status,
+        path,
+        previousPath,
+      } as ChangedFile);
     }
     return changes;
   } catch (error) {
-    core.warning(`cannot list the pull request's files (${(error as Error).message}); using git diff against the merge base`);
+    core.warning(
+      `cannot list the pull request's files (${(error as Error).message}); using git diff against the merge base`,
+    );
     return undefined;
   }
 }
 
 /** Mode report: publishes a JSON report made by an earlier (untrusted) job. */
-async function publishStoredReport(inputs: ActionInputs, gh: GitHubContext, workspace: string): Promise<void> {
+async function publishStoredReport(
+  inputs: ActionInputs,
+  gh: GitHubContext,
+  workspace: string,
+): Promise<void> {
   if (!inputs.reportJson) throw new GateError('mode report needs report-json: the JSON report to publish');
   const reportPath = resolve(workspace, inputs.reportJson);
   let text: string;
@@ -139,8 +167,15 @@ async function publishStoredReport(inputs: ActionInputs, gh: GitHubContext, work
   // The stored verdict comes from an untrusted job: derive it from the findings again.
   report.verdict = report.findings.some((f) => failsAt(f.severity, report.meta.failOn)) ? 'fail' : 'pass';
   const pullNumber = inputs.pullRequestNumber ?? gh.pullNumber;
+  if (pullNumber === null && inputs.comment !== 'never') {
+    core.warning(
+      'mode report: no pull request to comment on (the event names none; set pull-request-number). The job ' +
+        'summary carries the report.',
+    );
+  }
   const octokit = inputs.token ? createOctokit(inputs.token, { baseUrl: gh.apiUrl, log: clientLog }) : null;
-  const markerKey = inputs.commentKey ?? defaultMarkerKey(report.meta.dirs, '');
+  const markerKey =
+    inputs.commentKey ?? defaultMarkerKey(report.meta.dirs, '', inputs.settings['postgres-image']);
   await publish(report, octokit, { gh, inputs, pullNumber, pathPrefix: '', markerKey, reportPath });
 }
 

@@ -102,6 +102,34 @@ describe('discover over the format fixtures', () => {
   });
 });
 
+describe('discover over Alembic revisions', () => {
+  it('detects the versions directory and orders revisions along the graph', async () => {
+    const dir = 'fixtures/alembic/project/migrations/versions';
+    const [set] = await discover(configFor(root, [dir]));
+    expect(set!.format).toBe('alembic');
+    expect(set!.migrations.length).toBeGreaterThan(1);
+    const seen = new Set<string>();
+    for (const migration of set!.migrations) {
+      expect(migration).toMatchObject({ format: 'alembic', dialect: null, dir });
+      expect(migration.alembic).not.toBeNull();
+      for (const parent of migration.alembic!.downRevisions) expect(seen.has(parent)).toBe(true);
+      seen.add(migration.alembic!.revision);
+    }
+  });
+
+  it('ignores env.py and script templates next to the revisions', async () => {
+    expect(await discover(configFor(root, ['fixtures/alembic/project/migrations']))).toEqual([
+      {
+        dir: 'fixtures/alembic/project/migrations',
+        format: 'sql',
+        migrations: [],
+        deleted: [],
+        baseNames: null,
+      },
+    ]);
+  });
+});
+
 describe('discover on bad input', () => {
   it('names a missing directory in a one-line GateError', async () => {
     expect(await gateError(discover(configFor(root, ['fixtures/bad-input/missing'])))).toBe(
@@ -447,8 +475,8 @@ describe('discover against a base ref', () => {
   });
 });
 
-describe('discover performance', () => {
-  it('discovers 2,000 SQL migrations against a base quickly', async () => {
+describe('discover at scale (timings live in npm run bench)', () => {
+  it('classifies 2,000 SQL migrations against a base', async () => {
     const repo = path.join(tmp, 'many');
     const dir = path.join(repo, 'migrations');
     mkdirSync(dir, { recursive: true });
@@ -464,15 +492,12 @@ describe('discover performance', () => {
     git(repo, 'commit', '-q', '-m', 'base');
     writeFileSync(path.join(dir, `${name(7)}.sql`), '-- migrate:up\nCREATE TABLE t_7 (id bigint);\n');
 
-    const started = performance.now();
     const [set] = await discover(configFor(repo, ['migrations'], { base: 'main' }));
-    const elapsed = performance.now() - started;
     expect(set!.migrations).toHaveLength(2000);
     expect(set!.migrations[1999]!.name).toBe(name(1999));
     expect(set!.migrations.filter((m) => m.change !== 'unchanged').map((m) => [m.name, m.change])).toEqual([
       [name(7), 'modified'],
     ]);
     expect(set!.baseNames).toHaveLength(2000);
-    expect(elapsed).toBeLessThan(1500);
   });
 });

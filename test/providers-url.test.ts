@@ -71,6 +71,24 @@ describe('url provider', () => {
     await open.end().catch(() => undefined);
   });
 
+  it('copies a scratch database with CREATE DATABASE … TEMPLATE, and only its own', async () => {
+    const provider = new UrlProvider(TEST_DATABASE_URL);
+    const source = await provider.createScratch();
+    created.push(source.name);
+    const client = await source.connect();
+    await client.query('CREATE TABLE kept (id int)');
+    await client.end();
+    const copy = await provider.copyScratch(source);
+    created.push(copy.name);
+    const onCopy = await copy.connect();
+    expect((await onCopy.query("SELECT to_regclass('public.kept')::text AS t")).rows[0].t).toBe('kept');
+    await onCopy.end();
+    const other = new UrlProvider(TEST_DATABASE_URL);
+    await expect(other.copyScratch(source)).rejects.toThrow(/is not a live scratch database of this server/);
+    await other.close();
+    await provider.close();
+  });
+
   it('refuses a role that may not create databases, and creates nothing', async () => {
     const role = `mg_nocreate_${randomBytes(4).toString('hex')}`;
     const password = `pw-${randomBytes(6).toString('hex')}`;

@@ -49,7 +49,7 @@ describe('annotationsFor', () => {
     expect(annotations.map((a) => [a.level, a.title, a.file, a.startLine])).toEqual([
       ['error', 'down-mismatch', 'migrations/m2.sql', 12],
       ['error', 'baseline-drift', undefined, undefined],
-      ['warning', 'requirement-missing', 'migrations/m1.sql', undefined],
+      ['warning', 'requirement-missing', 'migrations/m1.sql', 1],
     ]);
     expect(annotations[1]).toEqual({ level: 'error', message: 'drift', title: 'baseline-drift' });
   });

@@ -68,6 +68,16 @@ export class TrackingProvider implements DatabaseProvider {
     return scratch;
   }
 
+  get copyScratch(): DatabaseProvider['copyScratch'] {
+    const copy = this.inner.copyScratch?.bind(this.inner);
+    if (!copy) return undefined;
+    return async (source) => {
+      const scratch = await copy(source);
+      this.created.push(scratch);
+      return scratch;
+    };
+  }
+
   close() {
     return this.inner.close();
   }

@@ -75,7 +75,9 @@ describe('umzug executor and the wrapping transaction', () => {
     expect(provider.created).toHaveLength(2);
     expect(
       lines.filter((l) =>
-        /^fixtures\/roundtrip\/umzug-commit: fresh database, 0 migration\(s\) re-applied/.test(l),
+        /^fixtures\/roundtrip\/umzug-commit: rebuilt from a fresh database, 0 migration\(s\) re-applied/.test(
+          l,
+        ),
       ),
     ).toHaveLength(1);
     expect(outcome.results.get(journal!.path)!.roundtrip!.reup.status).toBe('pass');

@@ -81,7 +81,8 @@ export function readInputs(): ActionInputs {
   const databaseUrl = input('database-url');
   if (databaseUrl) core.setSecret(databaseUrl);
   const settings: Settings = {
-    migrations: migrations.length > 0 && migrations.join('\n') !== INPUT_DEFAULTS.migrations ? migrations : undefined,
+    migrations:
+      migrations.length > 0 && migrations.join('\n') !== INPUT_DEFAULTS.migrations ? migrations : undefined,
     format: input('format'),
     base: input('base'),
     database: input('database'),

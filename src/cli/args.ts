@@ -119,6 +119,8 @@ Options:
   --base <git-ref>          migrations that differ from this ref (merge base) are "changed";
                             without it, every migration counts as changed
   --database <spec>         auto | embedded | container | postgres://…       (default auto)
+  --database-url <url>      PostgreSQL server URL (same as --database postgres://…); the gate creates,
+                            uses and drops its own scratch database there
   --postgres-image <image>  image for --database container                   (default postgres:18-alpine)
   --json <file>             write the JSON report
   --markdown <file>         write the traceability report (the PR comment's text)

@@ -44,12 +44,14 @@ interface BaseState {
  * directory mixing formats or a git problem is a one-line `GateError`; problems of single files end up in
  * the migrations' `parseProblems`.
  */
-export async function discover(config: GateConfig): Promise<MigrationSet[]> {
+export async function discover(config: GateConfig, options: DiscoverOptions = {}): Promise<MigrationSet[]> {
   const dirs = config.dirs.map((dir) => relativeDir(config.cwd, dir));
   let base: BaseState | null = null;
   if (config.base) {
     const sha = await resolveBase(config.cwd, config.base);
-    const changes = await changedFiles(config.cwd, sha, dirs);
+    const changes = options.changes
+      ? options.changes.filter((c) => dirs.some((d) => d === '.' || inDir(c.path, d) || inDir(c.previousPath, d)))
+      : await changedFiles(config.cwd, sha, dirs);
     base = {
       sha,
       changes: new Map(changes.map((c) => [c.path, c])),
@@ -59,6 +61,19 @@ export async function discover(config: GateConfig): Promise<MigrationSet[]> {
   const sets: MigrationSet[] = [];
   for (const dir of dirs) sets.push(await discoverDirectory(config, dir, base));
   return sets;
+}
+
+/** Options of `discover`. */
+export interface DiscoverOptions {
+  /**
+   * The changed files as another source lists them (the pull request files API), paths relative to the working
+   * directory; replaces the git diff against the merge base. The base is still read from git.
+   */
+  changes?: ChangedFile[];
+}
+
+function inDir(path: string | null, dir: string): boolean {
+  return path !== null && path.startsWith(`${dir}/`) && !path.slice(dir.length + 1).includes('/');
 }
 
 /** `dir` relative to `cwd`, `/`-separated, without trailing slash (`.` for `cwd` itself). */

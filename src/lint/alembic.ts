@@ -119,7 +119,9 @@ export function lintAlembic(set: MigrationSet, _config: GateConfig): Finding[] {
   }
 
   // A revision whose down_revision could not be read is reported by parse-error, not counted as a root.
-  const roots = revisions.filter((m) => m.alembic.downRevisions.length === 0 && m.alembic.downRevisionLine !== null);
+  const roots = revisions.filter(
+    (m) => m.alembic.downRevisions.length === 0 && m.alembic.downRevisionLine !== null,
+  );
   if (roots.length > 1) {
     const last = roots[roots.length - 1]!;
     findings.push(

@@ -7,6 +7,7 @@ export interface Annotation {
   message: string;
   /** File relative to the repository root; absent for findings about no file. */
   file?: string;
+  /** The finding's line; 1 when it names a file but no line. */
   startLine?: number;
   /** The rule ID. */
   title: RuleId;
@@ -32,7 +33,8 @@ export function annotationsFor(report: Report, options: { pathPrefix?: string } 
     if (finding.path !== null) {
       const path = finding.path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
       annotation.file = prefix ? `${prefix}/${path}` : path;
-      if (finding.line !== undefined && finding.line > 0) annotation.startLine = finding.line;
+      // Without a line GitHub keeps the annotation off the diff; the first line puts it on the file.
+      annotation.startLine = finding.line !== undefined && finding.line > 0 ? finding.line : 1;
     }
     return annotation;
   });

@@ -15,7 +15,7 @@ import type {
 import { beginRun, registerCleanup } from './cleanup.js';
 import { describeDifference, diffSnapshots, summarizeImpact } from './diff.js';
 import type { SchemaDifference } from './diff.js';
-import { executorFor } from './executors/index.js';
+import { ALEMBIC_EXCLUDED_TABLES, checkAlembicCommand, executorFor } from './executors/index.js';
 import { createProvider } from './providers/index.js';
 import { errorText } from './providers/url.js';
 import { takeSnapshot } from './snapshot/index.js';
@@ -154,35 +154,38 @@ export async function runRoundTrips(
     outcome.notes.push('no changed migration: no database was started');
     return outcome;
   }
+  // A missing Alembic is one configuration error, before any database is started.
+  if (work.some((s) => s.format === 'alembic')) await checkAlembicCommand(config);
   const provider = opts.provider ?? createProvider(config);
   const endRun = beginRun();
   const unregister = registerCleanup(() => provider.close());
-  let failed = true;
   try {
-    outcome.database = await provider.start();
-    const total = work.reduce((n, s) => n + s.migrations.filter(isChanged).length, 0);
-    const counter = { done: 0, total };
-    for (const set of work) {
-      await new SetRun(set, config, provider, opts.progress ?? (() => undefined), counter, outcome).run();
+    try {
+      outcome.database = await provider.start();
+      const total = work.reduce((n, s) => n + s.migrations.filter(isChanged).length, 0);
+      const counter = { done: 0, total };
+      for (const set of work) {
+        await new SetRun(set, config, provider, opts.progress ?? (() => undefined), counter, outcome).run();
+      }
+      outcome.notes.push(...provider.notes);
+    } catch (error) {
+      // The run's own error is the one to report, not a failing cleanup after it.
+      await provider.close().catch(() => undefined);
+      throw error;
     }
-    outcome.notes.push(...provider.notes);
-    failed = false;
+    await provider.close();
     return outcome;
   } finally {
-    try {
-      await provider.close();
-    } catch (error) {
-      if (!failed) throw error;
-    } finally {
-      unregister();
-      endRun();
-    }
+    unregister();
+    endRun();
   }
 }
 
 /** The round-trip of one migration directory. */
 class SetRun {
   private scratch: Scratch | null = null;
+  /** A copy of the database right after the history, and how many `applied` names it holds. */
+  private historyCopy: { db: ScratchDatabase; release: () => void; applied: number } | null = null;
   /** Names of the migrations the current state should hold, in order. */
   private readonly applied: string[] = [];
   /** The scratch database no longer holds exactly `applied`: rebuild before the next step. */
@@ -211,11 +214,12 @@ class SetRun {
     } finally {
       for (const m of this.set.migrations.filter(isChanged)) {
         if (!this.outcome.results.has(m.path)) {
+          this.counter.done++;
           this.outcome.results.set(m.path, { roundtrip: null, impact: null, waived: hasCompleteWaiver(m) });
         }
       }
       // When the run already failed, that error is the one to report, not a failing cleanup.
-      await this.close().catch((error: unknown) => {
+      await Promise.all([this.close(), this.dropHistoryCopy()]).catch((error: unknown) => {
         if (!failed) throw error;
       });
     }
@@ -229,13 +233,18 @@ class SetRun {
     if (history.length > 0) {
       const started = Date.now();
       if (!(await this.applyHistory(history, 'history'))) return;
+      await this.keepHistoryCopy();
       this.progress(
         `${this.set.dir}: history of ${history.length} migration(s) applied (${seconds(Date.now() - started)})`,
       );
     }
     for (const m of chain.slice(first)) {
       if (this.dirty && !(await this.rebuild())) return;
-      if (isChanged(m)) {
+      if (isChanged(m) && m.format === 'sql' && m.up === null) {
+        // Nothing to run (the lint reports why); the migrations after it run without it.
+        this.counter.done++;
+        this.outcome.results.set(m.path, { roundtrip: null, impact: null, waived: hasCompleteWaiver(m) });
+      } else if (isChanged(m)) {
         await this.roundTrip(m);
       } else if (!(await this.applyHistory([m], 'history'))) {
         return;
@@ -466,17 +475,27 @@ class SetRun {
   }
 
   private async snapshot(): Promise<Snapshot> {
-    const exclude = this.set.format === 'alembic' ? { excludeTables: ['alembic_version'] } : {};
+    const exclude = this.set.format === 'alembic' ? { excludeTables: ALEMBIC_EXCLUDED_TABLES } : {};
     return takeSnapshot(this.scratch!.client, { excludeSchemas: [STORAGE_SCHEMA], ...exclude });
   }
 
-  /** A fresh scratch database with its session, storage and Umzug. */
-  private async open(): Promise<Scratch> {
-    const db = await this.provider.createScratch();
+  /** A fresh scratch database (or a copy of `from`) with its session, storage and Umzug. */
+  private async open(from: ScratchDatabase | null = null): Promise<Scratch> {
+    const db = from ? await this.provider.copyScratch!(from) : await this.provider.createScratch();
     const release = registerCleanup(() => db.drop());
-    let client: pg.Client;
     try {
-      client = await db.connect();
+      return { ...(await this.attach(db)), db, release };
+    } catch (error) {
+      await db.drop().catch(() => undefined);
+      release();
+      throw error;
+    }
+  }
+
+  /** A session on `db` with the storage schema in place, and the Umzug that runs this directory there. */
+  private async attach(db: ScratchDatabase): Promise<{ client: pg.Client; umzug: Umzug<object> }> {
+    const client = await db.connect();
+    try {
       await client.query(
         `CREATE SCHEMA IF NOT EXISTS ${STORAGE_SCHEMA};
          CREATE TABLE IF NOT EXISTS ${STORAGE_SCHEMA}.executed (
@@ -485,9 +504,7 @@ class SetRun {
          )`,
       );
     } catch (error) {
-      await db.drop().catch(() => undefined);
-      release();
-      if (error instanceof GateError) throw error;
+      await endClient(client);
       throw new GateError(`cannot prepare the scratch database ${db.name}: ${errorText(error)}`, {
         cause: error,
       });
@@ -503,32 +520,70 @@ class SetRun {
       context: {},
       logger: undefined,
     });
-    return { db, client, umzug, release };
+    return { client, umzug };
+  }
+
+  /**
+   * Keeps a copy of the database right after the history (when the provider copies cheaply), so that a
+   * rebuild does not apply the whole history again.
+   */
+  private async keepHistoryCopy(): Promise<void> {
+    const scratch = this.scratch!;
+    if (!this.provider.copyScratch) return;
+    await endClient(scratch.client);
+    const db = await this.provider.copyScratch(scratch.db);
+    this.historyCopy = { db, release: registerCleanup(() => db.drop()), applied: this.applied.length };
+    Object.assign(scratch, await this.attach(scratch.db));
   }
 
   private async close(): Promise<void> {
     const scratch = this.scratch;
     this.scratch = null;
-    if (!scratch) return;
-    await scratch.client.end().catch(() => undefined);
-    await scratch.db.drop();
-    scratch.release();
+    if (scratch) {
+      await endClient(scratch.client);
+      await scratch.db.drop();
+      scratch.release();
+    }
+  }
+
+  private async dropHistoryCopy(): Promise<void> {
+    const copy = this.historyCopy;
+    this.historyCopy = null;
+    if (copy) {
+      await copy.db.drop();
+      copy.release();
+    }
   }
 
   /** Replaces a scratch database in an unknown state by a fresh one holding exactly `applied`. */
   private async rebuild(): Promise<boolean> {
     await this.close();
-    this.scratch = await this.open();
+    const copy = this.historyCopy;
+    this.scratch = await this.open(copy?.db ?? null);
     this.dirty = false;
-    const migrations = this.applied.map((name) => this.byName.get(name)!);
+    const migrations = this.applied.slice(copy?.applied ?? 0).map((name) => this.byName.get(name)!);
     const started = Date.now();
     const ok = migrations.length === 0 || (await this.applyHistory(migrations, 'rebuild'));
-    if (ok)
+    if (ok) {
+      const from = copy ? 'a copy of the database after the history' : 'a fresh database';
       this.progress(
-        `${this.set.dir}: fresh database, ${migrations.length} migration(s) re-applied (${seconds(Date.now() - started)})`,
+        `${this.set.dir}: rebuilt from ${from}, ${migrations.length} migration(s) re-applied (${seconds(Date.now() - started)})`,
       );
+    }
     return ok;
   }
+}
+
+/** Ends a session without waiting on a server that no longer answers. */
+async function endClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.end().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function skipped(): StepResult {

@@ -26,6 +26,11 @@ export interface DatabaseProvider {
   /** Human notes for the output (e.g. the embedded database's limits). */
   readonly notes: string[];
   createScratch(): Promise<ScratchDatabase>;
+  /**
+   * A new scratch database that starts as a copy of `source` (nobody may be connected to `source` while it
+   * is copied). Only providers with a cheap copy (`CREATE DATABASE … TEMPLATE`) have it.
+   */
+  copyScratch?(source: ScratchDatabase): Promise<ScratchDatabase>;
   /** Drop every scratch database still alive and stop what `start` started (idempotent). */
   close(): Promise<void>;
 }

@@ -39,6 +39,11 @@ export class AutoProvider implements DatabaseProvider {
     return this.delegate!.createScratch();
   }
 
+  get copyScratch(): DatabaseProvider['copyScratch'] {
+    const delegate = this.delegate;
+    return delegate?.copyScratch ? (source) => delegate.copyScratch!(source) : undefined;
+  }
+
   async close(): Promise<void> {
     await this.delegate?.close();
   }

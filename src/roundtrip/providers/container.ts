@@ -173,6 +173,11 @@ export class ContainerProvider implements DatabaseProvider {
     return this.server!.createScratch();
   }
 
+  async copyScratch(source: ScratchDatabase): Promise<ScratchDatabase> {
+    await this.start();
+    return this.server!.copyScratch(source);
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     const container = this.container;

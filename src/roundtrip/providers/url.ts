@@ -194,12 +194,26 @@ export class UrlProvider implements DatabaseProvider {
   }
 
   async createScratch(): Promise<ScratchDatabase> {
+    return this.create(null);
+  }
+
+  /** `CREATE DATABASE … TEMPLATE`: a copy of one of this provider's scratch databases. */
+  async copyScratch(source: ScratchDatabase): Promise<ScratchDatabase> {
+    if (this.live.get(source.name) !== source) {
+      throw new GateError(`${source.name} is not a live scratch database of this server`);
+    }
+    return this.create(source.name);
+  }
+
+  private async create(template: string | null): Promise<ScratchDatabase> {
     await this.start();
     const client = await this.maintenanceClient();
     for (let attempt = 0; ; attempt++) {
       const name = scratchName();
       try {
-        await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
+        await client.query(
+          `CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ''}`,
+        );
       } catch (error) {
         if ((error as { code?: string }).code === '42P04' && attempt < 3) continue;
         throw this.gateError(`cannot create the scratch database ${name}`, error);

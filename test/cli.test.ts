@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/main.js';
+import type { Report } from '../src/types.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+async function cli(args: string[], cwd = root) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd,
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.email=dev@example.com', '-c', 'user.name=dev', ...args], { cwd, stdio: 'pipe' });
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'mg-cli-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('migration-gate lint', () => {
+  it('passes a clean fixture with exit 0', async () => {
+    const r = await cli(['lint', '--dir', 'fixtures/lint/clean', '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/3 changed migrations, 0 errors, 0 warnings: the gate passes/);
+  });
+
+  it('prints findings as file:line rule message and exits 1', async () => {
+    const r = await cli(['lint', '--dir', 'fixtures/lint/down-missing', '-q']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^fixtures\/lint\/down-missing\/202611021015_add_customer_email\.up\.sql down-missing .+/,
+    );
+    expect(lines.at(-1)).toMatch(/1 error, 0 warnings: the gate fails/);
+  });
+
+  it('names file and line for a finding with a line', async () => {
+    const r = await cli(['lint', '--dir', 'fixtures/lint/waiver-incomplete', '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^fixtures\/lint\/waiver-incomplete\/\S+\.up\.sql:\d+ waiver-incomplete /m);
+  });
+
+  it('treats warnings as failures with --fail-on warning', async () => {
+    const pass = await cli(['lint', '--dir', 'fixtures/lint/requirement-missing', '-q']);
+    const fail = await cli(['lint', '--dir', 'fixtures/lint/requirement-missing', '-q', '--fail-on', 'warning']);
+    expect(pass.stdout).toMatch(/requirement-missing warning: /);
+    expect([pass.code, fail.code]).toEqual([0, 1]);
+  });
+
+  it('writes the JSON report with the stable fields', async () => {
+    const json = join(tmp, 'lint.json');
+    const r = await cli(['lint', '--dir', 'fixtures/lint/down-missing', '-q', '--json', json]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report).toMatchObject({ version: 1, verdict: 'fail', base: null, database: null });
+    expect(report.migrations.map((m) => [m.name, m.format, m.change])).toEqual([
+      ['202611010900_create_customers', 'sql', 'added'],
+      ['202611021015_add_customer_email', 'sql', 'added'],
+    ]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        rule: 'down-missing',
+        severity: 'error',
+        migration: '202611021015_add_customer_email',
+        path: 'fixtures/lint/down-missing/202611021015_add_customer_email.up.sql',
+      }),
+    ]);
+  });
+
+  it('writes the Markdown report', async () => {
+    const md = join(tmp, 'lint.md');
+    const r = await cli(['lint', '--dir', 'fixtures/lint/clean', '-q', '--markdown', md]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(md, 'utf8')).toContain('202611031200_create_invoices');
+  });
+});
+
+describe('the acceptance scenario: a branch against main', () => {
+  it('reports order, history-modified and down-missing on the right migrations, nothing else at error', async () => {
+    const repo = join(tmp, 'accept');
+    const dir = join(repo, 'migrations');
+    mkdirSync(dir, { recursive: true });
+    const pair = (name: string, up: string, down: string | null) => {
+      writeFileSync(join(dir, `${name}.up.sql`), `-- requirements: RL-1\n${up}\n`);
+      if (down !== null) writeFileSync(join(dir, `${name}.down.sql`), `${down}\n`);
+    };
+    pair('202611010900_create_customers', 'CREATE TABLE customers (id int);', 'DROP TABLE customers;');
+    pair('202611020900_create_orders', 'CREATE TABLE orders (id int);', 'DROP TABLE orders;');
+    pair('202611030900_create_invoices', 'CREATE TABLE invoices (id int);', 'DROP TABLE invoices;');
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'three migrations');
+    git(repo, 'checkout', '-qb', 'feature');
+    pair('202611011200_add_customer_name', 'ALTER TABLE customers ADD name text;', 'ALTER TABLE customers DROP name;');
+    writeFileSync(join(dir, '202611020900_create_orders.up.sql'), 'CREATE TABLE orders (id bigint);\n');
+    pair('202611210900_add_invoice_total', 'ALTER TABLE invoices ADD total numeric;', null);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'branch');
+
+    const r = await cli(['lint', '--dir', 'migrations', '--base', 'main', '--json', 'r.json', '-q'], repo);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(repo, 'r.json'), 'utf8')) as Report;
+    const errors = report.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.migration]);
+    expect(errors.sort()).toEqual(
+      [
+        ['down-missing', '202611210900_add_invoice_total'],
+        ['history-modified', '202611020900_create_orders'],
+        ['order', '202611011200_add_customer_name'],
+      ].sort(),
+    );
+    expect(report.base).toBe('main');
+  });
+});
+
+describe('errors exit 2 with one line', () => {
+  it.each([
+    [['lint', '--dir', 'fixtures/does-not-exist'], /does-not-exist/],
+    [['lint', '--dir', 'fixtures/lint/clean', '--naming-pattern', '(?<timestamp>[0-9'], /naming-pattern .*not a valid regular expression/],
+    [['lint', '--dir', 'fixtures/lint/clean', '--base', 'no-such-ref-anywhere'], /no-such-ref-anywhere/],
+    [['lint', '--dir', 'fixtures/lint/clean', '--fail-on', 'sometimes'], /fail-on must be one of error, warning/],
+    [['lint', '--frobnicate'], /--frobnicate/],
+    [['deploy'], /unknown command 'deploy'/],
+    [['check', '--dir', 'fixtures/lint/clean', '--database', 'url'], /needs a server URL/],
+    [['lint', '--dir', 'fixtures/lint/clean', '--step-timeout', 'soon'], /--step-timeout takes a number/],
+  ])('%j', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unreadable configuration file names the file and the key', async () => {
+    const dir = join(tmp, 'cfg');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.migration-gate.yml'), 'migrations: [db]\nstep-timeout: fast\n');
+    const r = await cli(['lint'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^migration-gate: \.migration-gate\.yml: 'step-timeout': /);
+  });
+
+  it('never prints a database password', async () => {
+    const r = await cli(['check', '--dir', 'fixtures/lint/clean', '--database', 'postgres://u:hunter2@127.0.0.1:1/db', '-q']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+});
+
+describe('help and version', () => {
+  it('prints help with examples and exits 0', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('migration-gate check --dir db/migrations --database embedded');
+  });
+
+  it('without a command prints help and exits 2', async () => {
+    expect((await cli([])).code).toBe(2);
+  });
+});
+
+describe('migration-gate new', () => {
+  it('writes a correctly named migration that lint then reads', async () => {
+    const dir = join(tmp, 'new');
+    cpSync(join(root, 'fixtures/lint/clean'), join(dir, 'migrations'), { recursive: true });
+    const r = await cli(['new', 'add_invoice_index', '--dir', 'migrations'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^created migrations\/\d{12}_add_invoice_index\.up\.sql$/m);
+    const lint = await cli(['lint', '--dir', 'migrations', '-q', '--json', 'r.json'], dir);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    const created = report.migrations.find((m) => m.name.endsWith('_add_invoice_index'));
+    expect(created).toBeDefined();
+    expect(lint.stdout).toMatch(/add_invoice_index.*down-missing/);
+  });
+});

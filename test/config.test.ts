@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileNamingPattern, loadConfigFile, redactUrl, resolveConfig } from '../src/config/load.js';
+import { GateError } from '../src/types.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mg-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('resolveConfig', () => {
+  it('applies defaults', () => {
+    const c = resolveConfig('/work');
+    expect(c).toMatchObject({
+      cwd: '/work',
+      dirs: ['migrations'],
+      format: 'auto',
+      database: 'auto',
+      failOn: 'error',
+      stepTimeoutSec: 300,
+      namingPatternSource: 'utc-minute',
+    });
+    expect(c.namingPattern.test('202611211430_add_invoice_index')).toBe(true);
+    expect(c.namingPattern.test('20261121143000_add_invoice_index')).toBe(false);
+  });
+
+  it('lets later sources win and ignores empty values', () => {
+    const c = resolveConfig('/work', { migrations: ['db'], 'fail-on': 'warning' }, { migrations: ['other'], 'fail-on': '' });
+    expect(c.dirs).toEqual(['other']);
+    expect(c.failOn).toBe('warning');
+  });
+
+  it('reads a postgres URL given as --database', () => {
+    const c = resolveConfig('/work', { database: 'postgresql://u:p@localhost/db' });
+    expect([c.database, c.databaseUrl]).toEqual(['url', 'postgresql://u:p@localhost/db']);
+  });
+
+  it('resolves working-directory and report paths', () => {
+    const c = resolveConfig('/work', { 'working-directory': 'api', json: 'out/r.json' });
+    expect([c.cwd, c.jsonPath]).toEqual(['/work/api', '/work/out/r.json']);
+  });
+
+  it.each([
+    [{ format: 'flyway' }, /format must be one of auto, sql, umzug, alembic; got 'flyway'/],
+    [{ database: 'mysql' }, /database must be one of/],
+    [{ 'naming-pattern': '^\\d+_\\w+$' }, /needs a named group 'timestamp' or 'version'/],
+    [{ 'requirement-pattern': '(' }, /requirement-pattern is not a valid regular expression/],
+    [{ 'requirement-pattern': 'X*' }, /matches the empty string/],
+    [{ 'step-timeout': 0 }, /step-timeout must be a positive number/],
+    [{ 'database-url': 'mysql://x' }, /database-url must start with postgres/],
+  ])('rejects %j', (settings, message) => {
+    expect(() => resolveConfig('/work', settings)).toThrow(GateError);
+    expect(() => resolveConfig('/work', settings)).toThrow(message);
+  });
+
+  it('knows the naming presets', () => {
+    expect(compileNamingPattern('utc-second').exec('20261121143059_x')?.groups?.timestamp).toBe('20261121143059');
+    expect(compileNamingPattern('sequential').exec('0042_add_x')?.groups?.version).toBe('0042');
+    expect(compileNamingPattern('sequelize').exec('20160619080644-add-index')?.groups?.slug).toBe('add-index');
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('returns nothing when the default file is absent', async () => {
+    expect(await loadConfigFile(tmp, null)).toEqual({});
+  });
+
+  it('reads the stable keys', async () => {
+    writeFileSync(
+      join(tmp, '.migration-gate.yml'),
+      'migrations:\n  - db/migrations\nnaming-pattern: utc-second\nstep-timeout: 60\nrequire-requirements: true\n',
+    );
+    const settings = await loadConfigFile(tmp, null);
+    expect(settings).toEqual({
+      migrations: ['db/migrations'],
+      'naming-pattern': 'utc-second',
+      'step-timeout': 60,
+      'require-requirements': true,
+    });
+  });
+
+  it('names an unknown key and the known ones', async () => {
+    writeFileSync(join(tmp, 'bad.yml'), 'migration: db\n');
+    await expect(loadConfigFile(tmp, 'bad.yml')).rejects.toThrow(/^bad\.yml: unknown key 'migration' \(known: migrations, /);
+  });
+
+  it('names the line of invalid YAML', async () => {
+    writeFileSync(join(tmp, 'broken.yml'), 'migrations:\n  - a\n bad: [\n');
+    await expect(loadConfigFile(tmp, 'broken.yml')).rejects.toThrow(/^broken\.yml:\d+: invalid YAML/);
+  });
+
+  it('fails on a missing explicit file', async () => {
+    await expect(loadConfigFile(tmp, 'nope.yml')).rejects.toThrow(/cannot read the configuration file nope\.yml/);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides passwords inside any text', () => {
+    expect(redactUrl('failed: postgres://admin:s3cr%40t@db:5432/x and postgresql://u:p@h/d')).toBe(
+      'failed: postgres://admin:***@db:5432/x and postgresql://u:***@h/d',
+    );
+    expect(redactUrl('postgres://user@host/db')).toBe('postgres://user@host/db');
+  });
+});
