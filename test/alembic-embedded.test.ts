@@ -21,7 +21,12 @@ function load(): Migration[] {
       .filter((f) => f.endsWith('.py'))
       .map((f) =>
         parseAlembicFile(
-          { absPath: path.join(abs, f), relPath: `${dir}/${f}`, dir, text: readFileSync(path.join(abs, f), 'utf8') },
+          {
+            absPath: path.join(abs, f),
+            relPath: `${dir}/${f}`,
+            dir,
+            text: readFileSync(path.join(abs, f), 'utf8'),
+          },
           config,
         ),
       ),
@@ -64,6 +69,9 @@ describe('alembicExecutor on the embedded database', () => {
     await alembicExecutor.run(normalize!, 'up', ctx);
     const down = await alembicExecutor.run(normalize!, 'down', ctx).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(StepError);
-    expect(down).toMatchObject({ path: 'migrations/versions/202611041200_normalize_customer_emails.py', line: 24 });
+    expect(down).toMatchObject({
+      path: 'migrations/versions/202611041200_normalize_customer_emails.py',
+      line: 24,
+    });
   });
 });

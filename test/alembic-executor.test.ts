@@ -31,7 +31,12 @@ function load(projectDir: string, config: GateConfig): Migration[] {
       .filter((f) => f.endsWith('.py'))
       .map((f) =>
         parseAlembicFile(
-          { absPath: path.join(abs, f), relPath: `${dir}/${f}`, dir, text: readFileSync(path.join(abs, f), 'utf8') },
+          {
+            absPath: path.join(abs, f),
+            relPath: `${dir}/${f}`,
+            dir,
+            text: readFileSync(path.join(abs, f), 'utf8'),
+          },
           config,
         ),
       ),
@@ -63,7 +68,11 @@ describe('splitCommand', () => {
 
 describe('alembicTarget', () => {
   const m = (downRevisions: string[]) =>
-    ({ name: 'x', path: 'x.py', alembic: { revision: 'r', downRevisions, branchLabels: [], dependsOn: [] } }) as unknown as Migration;
+    ({
+      name: 'x',
+      path: 'x.py',
+      alembic: { revision: 'r', downRevisions, branchLabels: [], dependsOn: [] },
+    }) as unknown as Migration;
 
   it('upgrades to the revision, downgrades one step on its branch, and a merge to its first parent', () => {
     expect(alembicTarget(m(['p']), 'up')).toBe('r');
@@ -105,7 +114,9 @@ describe('checkAlembicCommand', () => {
   it('reports the installed Alembic, and a missing command as one configuration error', async () => {
     const config = defaultConfig(path.join(FIXTURES, 'project'));
     expect(await checkAlembicCommand(config)).toMatch(/^alembic \d+\.\d+/);
-    await expect(checkAlembicCommand({ ...config, alembicCommand: 'no-such-alembic-x9 run' })).rejects.toThrowError(
+    await expect(
+      checkAlembicCommand({ ...config, alembicCommand: 'no-such-alembic-x9 run' }),
+    ).rejects.toThrowError(
       /^cannot run the Alembic command 'no-such-alembic-x9 run' in .*: not found; install Alembic or set alembic-command/,
     );
   });
@@ -132,7 +143,12 @@ describe('alembicExecutor on a real PostgreSQL', () => {
     return { db, client };
   }
 
-  function runner(config: GateConfig, db: ScratchDatabase, client: pg.Client, signal = new AbortController().signal) {
+  function runner(
+    config: GateConfig,
+    db: ScratchDatabase,
+    client: pg.Client,
+    signal = new AbortController().signal,
+  ) {
     return (m: Migration, direction: Direction) =>
       alembicExecutor.run(m, direction, { client, db, config, timeoutMs: 30_000, signal });
   }
@@ -173,11 +189,15 @@ describe('alembicExecutor on a real PostgreSQL', () => {
     await run(status!, 'up');
     await run(region!, 'up');
     await run(region!, 'down');
-    const indexes = await client.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'customers' ORDER BY 1`);
+    const indexes = await client.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'customers' ORDER BY 1`,
+    );
     expect(indexes.rows.map((r) => r.indexname)).toEqual(['customers_pkey', 'ix_customers_email']);
     const reup = await run(region!, 'up').catch((e: unknown) => e);
     expect(reup).toMatchObject({
-      message: expect.stringContaining('(psycopg2.errors.DuplicateTable) relation "ix_customers_email" already exists'),
+      message: expect.stringContaining(
+        '(psycopg2.errors.DuplicateTable) relation "ix_customers_email" already exists',
+      ),
       path: 'migrations/versions/202611031100_add_customer_region.py',
       line: 21,
     });
@@ -189,7 +209,8 @@ describe('alembicExecutor on a real PostgreSQL', () => {
     const error = await run(normalize!, 'down').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepError);
     expect(error).toMatchObject({
-      message: 'alembic downgrade e1a5b3c7d943@-1: NotImplementedError: the original spelling of each email is gone',
+      message:
+        'alembic downgrade e1a5b3c7d943@-1: NotImplementedError: the original spelling of each email is gone',
       path: 'migrations/versions/202611041200_normalize_customer_emails.py',
       line: 24,
     });
@@ -265,7 +286,8 @@ describe('alembicExecutor on a real PostgreSQL', () => {
     try {
       cpSync(path.join(FIXTURES, 'project'), work, { recursive: true });
       const versions = path.join(work, 'migrations/versions');
-      for (const f of readdirSync(versions)) if (!f.startsWith('202611010900')) rmSync(path.join(versions, f));
+      for (const f of readdirSync(versions))
+        if (!f.startsWith('202611010900')) rmSync(path.join(versions, f));
       const write = (name: string, revision: string, down: string) =>
         writeFileSync(
           path.join(versions, `${name}.py`),

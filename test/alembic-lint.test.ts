@@ -16,7 +16,12 @@ function fixtureSet(dir: string): MigrationSet {
     .filter((f) => f.endsWith('.py'))
     .map((f) =>
       parseAlembicFile(
-        { absPath: path.join(abs, f), relPath: `${dir}/${f}`, dir, text: readFileSync(path.join(abs, f), 'utf8') },
+        {
+          absPath: path.join(abs, f),
+          relPath: `${dir}/${f}`,
+          dir,
+          text: readFileSync(path.join(abs, f), 'utf8'),
+        },
         config,
       ),
     );
@@ -36,7 +41,13 @@ function memorySet(entries: [string, string, string][]): MigrationSet {
       config,
     ),
   );
-  return { dir: 'versions', format: 'alembic', migrations: orderAlembic(migrations), deleted: [], baseNames: null };
+  return {
+    dir: 'versions',
+    format: 'alembic',
+    migrations: orderAlembic(migrations),
+    deleted: [],
+    baseNames: null,
+  };
 }
 
 describe('lintAlembic', () => {
@@ -85,7 +96,14 @@ describe('lintAlembic', () => {
   });
 
   it('reports more than one root', () => {
-    const findings = lintAlembic(memorySet([['1_a', 'a', 'None'], ['2_b', 'b', 'None'], ['3_c', 'c', '("a", "b")']]), config);
+    const findings = lintAlembic(
+      memorySet([
+        ['1_a', 'a', 'None'],
+        ['2_b', 'b', 'None'],
+        ['3_c', 'c', '("a", "b")'],
+      ]),
+      config,
+    );
     expect(findings).toEqual([
       expect.objectContaining({
         rule: 'alembic-broken-chain',
@@ -107,15 +125,27 @@ describe('lintAlembic', () => {
       ]),
       config,
     );
-    expect(findings.filter((f) => f.rule === 'alembic-broken-chain').map((f) => [f.migration, f.message])).toEqual([
+    expect(
+      findings.filter((f) => f.rule === 'alembic-broken-chain').map((f) => [f.migration, f.message]),
+    ).toEqual([
       ['2_x', 'the revisions x (2_x), y (3_y) form a cycle through their down_revision'],
       ['4_self', "'4_self' names itself as its down_revision"],
     ]);
   });
 
   it('reports two files declaring the same revision', () => {
-    const findings = lintAlembic(memorySet([['1_a', 'a', 'None'], ['2_b', 'a', '"a"']]), config);
-    expect(findings.map((f) => [f.rule, f.migration, f.line])).toContainEqual(['alembic-broken-chain', '2_b', 1]);
+    const findings = lintAlembic(
+      memorySet([
+        ['1_a', 'a', 'None'],
+        ['2_b', 'a', '"a"'],
+      ]),
+      config,
+    );
+    expect(findings.map((f) => [f.rule, f.migration, f.line])).toContainEqual([
+      'alembic-broken-chain',
+      '2_b',
+      1,
+    ]);
   });
 
   it('ignores other formats', () => {
@@ -124,7 +154,10 @@ describe('lintAlembic', () => {
   });
 
   it('does not count a file whose down_revision cannot be read as a root', () => {
-    const set = memorySet([['1_a', 'a', 'None'], ['2_b', 'b', 'parent_of("b")']]);
+    const set = memorySet([
+      ['1_a', 'a', 'None'],
+      ['2_b', 'b', 'parent_of("b")'],
+    ]);
     const m = set.migrations.find((x: Migration) => x.name === '2_b')!;
     expect(m.parseProblems).toHaveLength(1);
     expect(lintAlembic(set, config).filter((f) => f.rule === 'alembic-broken-chain')).toEqual([]);

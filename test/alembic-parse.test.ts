@@ -22,7 +22,12 @@ function parseDir(dir: string): Migration[] {
     .filter((f) => f.endsWith('.py'))
     .map((f) =>
       parseAlembicFile(
-        { absPath: path.join(abs, f), relPath: `${dir}/${f}`, dir, text: readFileSync(path.join(abs, f), 'utf8') },
+        {
+          absPath: path.join(abs, f),
+          relPath: `${dir}/${f}`,
+          dir,
+          text: readFileSync(path.join(abs, f), 'utf8'),
+        },
         config,
       ),
     );
@@ -64,7 +69,11 @@ describe('parseAlembicFile', () => {
     });
     expect(first!.up).toMatchObject({ startLine: 20, empty: false });
     expect(first!.up!.text.split('\n')[0]).toBe('    op.create_table(');
-    expect(first!.down).toMatchObject({ startLine: 29, empty: false, text: '    op.drop_table("customers")' });
+    expect(first!.down).toMatchObject({
+      startLine: 29,
+      empty: false,
+      text: '    op.drop_table("customers")',
+    });
 
     expect(lossy!.alembic!.downRevisions).toEqual(['8b2e4d6f0a21']);
     expect(lossy!.down!.text).toContain('drop_column');
@@ -101,7 +110,9 @@ depends_on = ["55af2cb1c267"]`),
   });
 
   it('reads a bare tuple, a single string label and None', () => {
-    const m = parse(revisionFile(`revision = 'c'\ndown_revision = 'a', 'b'\nbranch_labels = 'x'\ndepends_on = None`));
+    const m = parse(
+      revisionFile(`revision = 'c'\ndown_revision = 'a', 'b'\nbranch_labels = 'x'\ndepends_on = None`),
+    );
     expect(m.alembic).toMatchObject({ downRevisions: ['a', 'b'], branchLabels: ['x'], dependsOn: [] });
   });
 
@@ -130,7 +141,9 @@ depends_on = ["55af2cb1c267"]`),
   });
 
   it('reads a one-line downgrade and a downgrade followed by more top-level code', () => {
-    const one = parse(`revision = "b"\ndown_revision = "a"\ndef upgrade() -> None: op.execute("select 1")\ndef downgrade() -> None: pass\n`);
+    const one = parse(
+      `revision = "b"\ndown_revision = "a"\ndef upgrade() -> None: op.execute("select 1")\ndef downgrade() -> None: pass\n`,
+    );
     expect(one.up).toMatchObject({ startLine: 3, empty: false });
     expect(one.down).toMatchObject({ startLine: 4, empty: true, text: 'pass' });
 
@@ -145,7 +158,11 @@ depends_on = ["55af2cb1c267"]`),
     expect(m.down).toBeNull();
     expect(m.alembic).toBeNull();
     expect(m.parseProblems).toEqual([
-      { path: 'versions/202611211430_add_invoices.py', line: null, message: "no top-level 'revision = …' assignment" },
+      {
+        path: 'versions/202611211430_add_invoices.py',
+        line: null,
+        message: "no top-level 'revision = …' assignment",
+      },
     ]);
   });
 
@@ -160,7 +177,9 @@ depends_on = ["55af2cb1c267"]`),
     ]);
     expect(computed.alembic).toMatchObject({ revision: 'b', downRevisions: [], downRevisionLine: null });
 
-    const broken = parse(`revision = "b"\ndown_revision = None\n\ndef upgrade():\n    op.execute("""select 1)\n`);
+    const broken = parse(
+      `revision = "b"\ndown_revision = None\n\ndef upgrade():\n    op.execute("""select 1)\n`,
+    );
     expect(broken.parseProblems.map((p) => p.message)).toContain('unterminated string starting on line 5');
   });
 
@@ -212,7 +231,13 @@ describe('orderAlembic', () => {
       rev('3_branch_c', 'c', ['b']),
       rev('2_branch_d', 'd', ['b']),
     ]);
-    expect(ordered.map((m) => m.name)).toEqual(['1_root', '9_child_of_root', '2_branch_d', '3_branch_c', '5_merge']);
+    expect(ordered.map((m) => m.name)).toEqual([
+      '1_root',
+      '9_child_of_root',
+      '2_branch_d',
+      '3_branch_c',
+      '5_merge',
+    ]);
   });
 
   it('honours depends_on, and puts cycles and unreadable files last', () => {

@@ -21,7 +21,9 @@ async function applyUpFiles(db: ScratchDatabase, set: MigrationSet): Promise<voi
   const dir = path.join(FIXTURE, set.dir);
   const client = await db.connect();
   try {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.up.sql')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.up.sql'))
+      .sort()) {
       for (const statement of splitStatements(readFileSync(path.join(dir, file), 'utf8'))) {
         await client.query(statement.text);
       }
@@ -87,9 +89,15 @@ describe('checkBaseline on a real PostgreSQL', () => {
     );
     const details = findings[0]!.details!.join('\n');
     expect(details).toContain('table public.audit_log: absent after all migrations, present in the baseline');
-    expect(details).toMatch(/column public\.users\.email: .*character varying\(320\).* in the baseline, .*text.* after all migrations/);
-    expect(details).toMatch(/constraint public\.orders\.orders_total_cents_check.*: present after all migrations, absent in the baseline/);
-    expect(details).toMatch(/index public\.users_email_key.*: absent after all migrations, present in the baseline/);
+    expect(details).toMatch(
+      /column public\.users\.email: .*character varying\(320\).* in the baseline, .*text.* after all migrations/,
+    );
+    expect(details).toMatch(
+      /constraint public\.orders\.orders_total_cents_check.*: present after all migrations, absent in the baseline/,
+    );
+    expect(details).toMatch(
+      /index public\.users_email_key.*: absent after all migrations, present in the baseline/,
+    );
     expect(notes).toEqual([
       'baseline 001_init_schema.sql: 6 ownership/privilege statement(s) for roles the scratch database lacks (legacy_app) were skipped',
     ]);
@@ -113,12 +121,19 @@ describe('checkBaseline on a real PostgreSQL', () => {
   it('names the file and line of a baseline statement that fails, and drops its database', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mg-baseline-'));
     temps.push(dir);
-    writeFileSync(path.join(dir, 'schema.sql'), 'CREATE TABLE a (id int);\n\nCREATE TABLE b (\n  id int,\n  a_id int REFERENCES missing (id)\n);\n');
+    writeFileSync(
+      path.join(dir, 'schema.sql'),
+      'CREATE TABLE a (id int);\n\nCREATE TABLE b (\n  id int,\n  a_id int REFERENCES missing (id)\n);\n',
+    );
     const config = { ...defaultConfig(dir), baselineSchema: 'schema.sql' };
     const before = created.length;
-    const error = await checkBaseline({ provider, sets: [SET], config, applyAll: applyUpFiles }).catch((e: unknown) => e);
+    const error = await checkBaseline({ provider, sets: [SET], config, applyAll: applyUpFiles }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(GateError);
-    expect((error as Error).message).toBe('cannot load baseline-schema schema.sql:3: relation "missing" does not exist');
+    expect((error as Error).message).toBe(
+      'cannot load baseline-schema schema.sql:3: relation "missing" does not exist',
+    );
     expect(await stillThere(created.slice(before))).toEqual([]);
   });
 
@@ -147,7 +162,9 @@ describe('checkBaseline on a real PostgreSQL', () => {
   it('fails with one line when the baseline file is missing, and does nothing without one', async () => {
     const config = { ...defaultConfig(FIXTURE), baselineSchema: 'schema/nope.sql' };
     const before = created.length;
-    await expect(checkBaseline({ provider, sets: [SET], config, applyAll: applyUpFiles })).rejects.toThrowError(
+    await expect(
+      checkBaseline({ provider, sets: [SET], config, applyAll: applyUpFiles }),
+    ).rejects.toThrowError(
       `baseline-schema schema/nope.sql: no such file (paths are relative to ${FIXTURE})`,
     );
     expect(
@@ -172,7 +189,8 @@ describe('checkBaseline on the embedded database', () => {
 
 describe('prepareBaselineSql', () => {
   it('blanks meta-commands and COPY data and keeps every line in place', () => {
-    const text = '\\restrict abc\nCREATE TABLE t (x int);\nCOPY public.t (x) FROM stdin;\n1\n2\n\\.\nSELECT 1;\n';
+    const text =
+      '\\restrict abc\nCREATE TABLE t (x int);\nCOPY public.t (x) FROM stdin;\n1\n2\n\\.\nSELECT 1;\n';
     const { sql, notes } = prepareBaselineSql(text);
     expect(sql.split('\n')).toEqual(['', 'CREATE TABLE t (x int);', '', '', '', '', 'SELECT 1;', '']);
     expect(notes).toHaveLength(2);

@@ -9,7 +9,8 @@ import { codeLines, MAX_SCANNED_BYTES, scanForbidden } from '../src/lint/forbidd
 const FIXTURE = fileURLToPath(new URL('../fixtures/forbidden/', import.meta.url));
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 
-const CREATE_ALL = 'SQLAlchemy metadata.create_all() changes the schema outside the migration history (sqlalchemy-create-all)';
+const CREATE_ALL =
+  'SQLAlchemy metadata.create_all() changes the schema outside the migration history (sqlalchemy-create-all)';
 const SYNC = 'Sequelize sync() changes the schema outside the migration history (sequelize-sync)';
 
 describe('scanForbidden', () => {
@@ -63,7 +64,10 @@ describe('scanForbidden', () => {
     mkdirSync(path.join(work, 'node_modules/sequelize/lib'), { recursive: true });
     writeFileSync(path.join(work, 'node_modules/sequelize/lib/model.js'), 'await this.sync();\n');
     writeFileSync(path.join(work, 'app/compiled.py'), Buffer.from('\0\0metadata.create_all(engine)\n'));
-    writeFileSync(path.join(work, 'app/huge.py'), `metadata.create_all(engine)\n${'#'.repeat(MAX_SCANNED_BYTES)}\n`);
+    writeFileSync(
+      path.join(work, 'app/huge.py'),
+      `metadata.create_all(engine)\n${'#'.repeat(MAX_SCANNED_BYTES)}\n`,
+    );
     writeFileSync(path.join(work, 'app/crlf.py'), 'x = 1\r\nmetadata.create_all(engine)\r\n');
     const findings = await scanForbidden(defaultConfig(work));
     expect(findings.map((f) => `${f.path}:${f.line}`)).toEqual([

@@ -14,11 +14,10 @@ const READ_CONCURRENCY = 16;
 /** How comments are written in a file, by its extension. */
 type CommentStyle = 'hash' | 'slash' | 'unknown';
 
-const HASH = new Set(['py', 'pyi', 'pyx', 'rb', 'sh', 'bash', 'zsh', 'yml', 'yaml', 'toml', 'cfg', 'ini', 'r', 'pl', 'ex', 'exs']);
-const SLASH = new Set([
-  'js', 'cjs', 'mjs', 'jsx', 'ts', 'cts', 'mts', 'tsx', 'java', 'kt', 'kts', 'scala', 'go', 'rs', 'c', 'h', 'cc',
-  'cpp', 'hpp', 'cs', 'swift', 'dart', 'php', 'groovy',
-]);
+const HASH = new Set('py pyi pyx rb sh bash zsh yml yaml toml cfg ini r pl ex exs'.split(' '));
+const SLASH = new Set(
+  'js cjs mjs jsx ts cts mts tsx java kt kts scala go rs c h cc cpp hpp cs swift dart php groovy'.split(' '),
+);
 
 function commentStyle(file: string): CommentStyle {
   const ext = path.extname(file).slice(1).toLowerCase();
@@ -60,7 +59,8 @@ export function codeLines(text: string, style: CommentStyle): string[] {
       }
       if (style === 'hash' && (line.startsWith('"""', i) || line.startsWith("'''", i))) {
         const quote = line.slice(i, i + 3);
-        const docstring = /^\s*[rRuU]?$/.test(line.slice(0, i)) && (previous === '' || previous.endsWith(':'));
+        const docstring =
+          /^\s*[rRuU]?$/.test(line.slice(0, i)) && (previous === '' || previous.endsWith(':'));
         open = { kind: docstring ? 'docstring' : 'string', close: quote };
         if (!docstring) code += quote;
         i += 3;
@@ -148,7 +148,8 @@ export async function scanForbidden(config: GateConfig): Promise<Finding[]> {
   );
   const patternsByFile = new Map<string, ForbiddenPattern[]>();
   patterns.forEach((p, index) => {
-    for (const file of filesByPattern[index]!) patternsByFile.set(file, [...(patternsByFile.get(file) ?? []), p]);
+    for (const file of filesByPattern[index]!)
+      patternsByFile.set(file, [...(patternsByFile.get(file) ?? []), p]);
   });
 
   const files = [...patternsByFile.keys()].sort();

@@ -67,7 +67,8 @@ export function prepareBaselineSql(text: string): { sql: string; notes: string[]
   });
   const notes: string[] = [];
   if (meta > 0) notes.push(`${meta} psql meta-command line(s) (\\restrict, \\connect, …) were skipped`);
-  if (copies > 0) notes.push(`the data of ${copies} COPY block(s) was ignored: the baseline check compares schemas only`);
+  if (copies > 0)
+    notes.push(`the data of ${copies} COPY block(s) was ignored: the baseline check compares schemas only`);
   return { sql: out.join('\n'), notes };
 }
 
@@ -79,7 +80,12 @@ const ROLE_STATEMENT = /^(?:GRANT|REVOKE|ALTER\s+DEFAULT\s+PRIVILEGES)\b|\bOWNER
  * session (so `SET` and `set_config('search_path', …)` carry over). Ownership and privilege statements for
  * roles that do not exist are skipped with a note; any other error is a `GateError` naming file and line.
  */
-export async function loadBaseline(client: pg.Client, text: string, file: string, notes: string[]): Promise<void> {
+export async function loadBaseline(
+  client: pg.Client,
+  text: string,
+  file: string,
+  notes: string[],
+): Promise<void> {
   const prepared = prepareBaselineSql(text);
   const skippedRoles = new Set<string>();
   let skipped = 0;
@@ -94,9 +100,12 @@ export async function loadBaseline(client: pg.Client, text: string, file: string
         skipped++;
         continue;
       }
-      throw new GateError(`cannot load baseline-schema ${file}:${errorLine(statement, error)}: ${pgErrorMessage(error)}`, {
-        cause: error,
-      });
+      throw new GateError(
+        `cannot load baseline-schema ${file}:${errorLine(statement, error)}: ${pgErrorMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   notes.push(...prepared.notes.map((n) => `baseline ${file}: ${n}`));
@@ -108,7 +117,10 @@ export async function loadBaseline(client: pg.Client, text: string, file: string
   }
 }
 
-async function snapshotOf(db: ScratchDatabase, options: Parameters<typeof takeSnapshot>[1]): Promise<Snapshot> {
+async function snapshotOf(
+  db: ScratchDatabase,
+  options: Parameters<typeof takeSnapshot>[1],
+): Promise<Snapshot> {
   const client = await db.connect();
   try {
     return await takeSnapshot(client, options);
@@ -128,7 +140,10 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
   if (!config.baselineSchema) return [];
   const absFile = path.resolve(config.cwd, config.baselineSchema);
   const relative = path.relative(config.cwd, absFile);
-  const file = relative.startsWith('..') || path.isAbsolute(relative) ? config.baselineSchema : relative.split(path.sep).join('/');
+  const file =
+    relative.startsWith('..') || path.isAbsolute(relative)
+      ? config.baselineSchema
+      : relative.split(path.sep).join('/');
 
   let text: string;
   try {
@@ -169,7 +184,10 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
         await opts.applyAll(migratedDb, set);
       } catch (error) {
         if (error instanceof GateError) throw error;
-        const where = error instanceof StepError && error.path ? ` (${error.path}${error.line ? `:${error.line}` : ''})` : '';
+        const where =
+          error instanceof StepError && error.path
+            ? ` (${error.path}${error.line ? `:${error.line}` : ''})`
+            : '';
         return [
           {
             rule: 'baseline-drift',
@@ -192,7 +210,9 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
   const wholeTables = new Set(
     differences.filter((d) => d.kind === 'table' && d.change !== 'changed').map((d) => d.name),
   );
-  const headline = differences.filter((d) => d.kind === 'table' || d.table === null || !wholeTables.has(d.table));
+  const headline = differences.filter(
+    (d) => d.kind === 'table' || d.table === null || !wholeTables.has(d.table),
+  );
   const named = headline.slice(0, 3).map((d) => `${d.kind} ${d.name}`);
   const more = headline.length > 3 ? ` and ${headline.length - 3} more` : '';
   return [

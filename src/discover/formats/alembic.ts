@@ -284,7 +284,11 @@ function functionBody(
   const header = lines[index]!;
   const rest = afterHeaderColon(header.code);
   if (rest === null) {
-    problems.push({ path, line: header.start, message: `cannot read the function header on line ${header.start}` });
+    problems.push({
+      path,
+      line: header.start,
+      message: `cannot read the function header on line ${header.start}`,
+    });
   }
   if (rest !== null && rest.trim() !== '') {
     // One-line body: `def downgrade(): pass`.
@@ -353,7 +357,10 @@ export function parseAlembicFile(input: SourceFile, config: GateConfig): Migrati
   const path = input.relPath;
   const fileName = path.slice(path.lastIndexOf('/') + 1);
   const name = fileName.replace(/\.py$/, '');
-  const migration = newMigration({ name, dir: input.dir, path, files: [path], format: 'alembic', dialect: null }, config);
+  const migration = newMigration(
+    { name, dir: input.dir, path, files: [path], format: 'alembic', dialect: null },
+    config,
+  );
 
   const text = input.text.replace(/^\uFEFF/, '');
   const physical = text.split(/\r?\n/);

@@ -32,7 +32,8 @@ export function splitCommand(command: string): string[] {
       else word += c;
     } else if (quote === '"') {
       if (c === '"') quote = null;
-      else if (c === '\\' && i + 1 < command.length && '"\\$`'.includes(command[i + 1]!)) word += command[++i];
+      else if (c === '\\' && i + 1 < command.length && '"\\$`'.includes(command[i + 1]!))
+        word += command[++i];
       else word += c;
     } else if (c === "'" || c === '"') {
       quote = c;
@@ -98,7 +99,11 @@ export async function alembicWorkingDirectory(config: GateConfig, dir: string): 
 export function alembicTarget(migration: Migration, direction: Direction): string {
   const alembic = migration.alembic;
   if (!alembic) {
-    throw new StepError(`cannot run '${migration.name}': its revision id could not be read`, migration.path, null);
+    throw new StepError(
+      `cannot run '${migration.name}': its revision id could not be read`,
+      migration.path,
+      null,
+    );
   }
   if (direction === 'up') return alembic.revision;
   if (alembic.downRevisions.length > 1) return alembic.downRevisions[0]!;
@@ -184,7 +189,12 @@ interface RunResult {
 }
 
 /** Runs one Alembic command without a shell; stops it (SIGTERM, then SIGKILL) when `signal` aborts. */
-function runAlembic(words: string[], cwd: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<RunResult> {
+function runAlembic(
+  words: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(words[0]!, words.slice(1), {
       cwd,
@@ -287,7 +297,8 @@ export const alembicExecutor: FormatExecutor = {
       PYTHONDONTWRITEBYTECODE: '1',
       PYTHONUNBUFFERED: '1',
     };
-    if (ctx.signal.aborted) throw new StepError('the step ran out of time before Alembic started', migration.path, null);
+    if (ctx.signal.aborted)
+      throw new StepError('the step ran out of time before Alembic started', migration.path, null);
 
     const started = Date.now();
     let result: RunResult;
