@@ -265,7 +265,7 @@ describe('alembicExecutor on a real PostgreSQL', () => {
     // A wrapper that starts a child and would write the marker if it outlived the abort.
     const config = {
       ...defaultConfig(projectDir),
-      alembicCommand: `sh -c 'sleep 1 && touch "${marker}"' alembic`,
+      alembicCommand: `sh -c '[ "$1" = current ] && exit 1; sleep 1 && touch "${marker}"' alembic`,
     };
     const [create] = load(projectDir, config);
     const { db, client } = await scratch();
@@ -279,6 +279,34 @@ describe('alembicExecutor on a real PostgreSQL', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(existsSync(marker)).toBe(false);
     rmSync(path.dirname(marker), { recursive: true, force: true });
+  });
+
+  it('refuses a project whose env.py ignores DATABASE_URL before migrating anything', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'mg-alembic-env-'));
+    try {
+      cpSync(path.join(FIXTURES, 'project'), work, { recursive: true });
+      const envPy = path.join(work, 'migrations/env.py');
+      const other = path.join(work, 'configured.sqlite');
+      writeFileSync(
+        envPy,
+        readFileSync(envPy, 'utf8').replace(
+          'def database_url() -> str:\n',
+          `def database_url() -> str:\n    return "sqlite:///${other}"\n`,
+        ),
+      );
+      const config = { ...defaultConfig(work), dirs: ['migrations/versions'] };
+      const message =
+        "the Alembic project in . does not connect to DATABASE_URL: 'alembic current' succeeded while DATABASE_URL " +
+        'pointed at a closed port, so env.py reaches another database (sqlalchemy.url?). migration-gate only ' +
+        'migrates databases it creates: make env.py use os.environ["DATABASE_URL"] when it is set';
+      await expect(checkAlembicCommand(config)).rejects.toThrowError(message);
+      const [create] = load(work, config);
+      const { db, client } = await scratch();
+      await expect(runner(config, db, client)(create!, 'up')).rejects.toThrowError(message);
+      expect(await tables(client)).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('downgrades a merge revision to its parents and a branch revision without touching the other branch', async () => {

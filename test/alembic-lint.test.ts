@@ -57,7 +57,8 @@ describe('lintAlembic', () => {
 
   it('reports a down_revision that names no revision, at its line', () => {
     const findings = lintAlembic(fixtureSet('fixtures/alembic/broken-chain'), config);
-    expect(findings.filter((f) => f.rule === 'alembic-broken-chain')).toEqual([
+    // The detached chain's head is not reported again as a second head.
+    expect(findings).toEqual([
       {
         rule: 'alembic-broken-chain',
         severity: 'error',

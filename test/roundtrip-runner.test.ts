@@ -296,7 +296,11 @@ describe('round-trip on a PostgreSQL server', () => {
     expect(elapsed).toBeLessThan(8_000);
     const finding = only(outcome.findings);
     expect(finding.rule).toBe('timeout');
-    expect(finding.message).toMatch(/^up did not finish within the step timeout of 2 s/);
+    // The statement running when the watchdog fired (about 3 s in: the 4th, rarely the 5th).
+    expect([5, 6]).toContain(finding.line);
+    expect(finding.message).toBe(
+      'up did not finish within the step timeout of 2 s (the gate terminated its session)',
+    );
   });
 
   it('times out a step waiting on a lock another session holds', async () => {

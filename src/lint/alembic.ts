@@ -79,7 +79,8 @@ function cycles(revisions: Revision[], parentsOf: (m: Revision) => Revision[]): 
 /**
  * The revision-graph rules of an Alembic directory: `alembic-broken-chain` (a `down_revision` naming no
  * revision of the directory, two files declaring one revision, more than one root, a cycle) and
- * `alembic-multiple-heads` (more than one revision that no other revision names as its parent).
+ * `alembic-multiple-heads` (more than one revision that no other revision names as its parent; a head
+ * whose chain ends in a missing parent is left to the broken-chain finding).
  * Findings point at the `down_revision` assignment. Files whose revision could not be read are left to
  * `parse-error`.
  */
@@ -148,8 +149,21 @@ export function lintAlembic(set: MigrationSet, _config: GateConfig): Finding[] {
     );
   }
 
+  // A head whose chain ends in a missing parent is already reported as a broken chain.
+  const reachesMissing = (start: Revision): boolean => {
+    const seen = new Set<Revision>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const m = stack.pop()!;
+      if (seen.has(m)) continue;
+      seen.add(m);
+      if (m.alembic.downRevisions.some((id) => !byRevision.has(id))) return true;
+      stack.push(...parentsOf(m));
+    }
+    return false;
+  };
   const named = new Set(revisions.flatMap((m) => m.alembic.downRevisions));
-  const heads = [...byRevision.values()].filter((m) => !named.has(m.alembic.revision));
+  const heads = [...byRevision.values()].filter((m) => !named.has(m.alembic.revision) && !reachesMissing(m));
   if (heads.length > 1) {
     const last = heads[heads.length - 1]!;
     findings.push(

@@ -12,7 +12,7 @@ const SNIPPET_LIMIT = 200;
 const READ_CONCURRENCY = 16;
 
 /** How comments are written in a file, by its extension. */
-type CommentStyle = 'hash' | 'slash' | 'unknown';
+export type CommentStyle = 'hash' | 'slash' | 'unknown';
 
 const HASH = new Set('py pyi pyx rb sh bash zsh yml yaml toml cfg ini r pl ex exs'.split(' '));
 const SLASH = new Set(

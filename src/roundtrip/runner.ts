@@ -119,6 +119,8 @@ interface StepRecord {
   ms: number;
   error: unknown;
   timedOut: boolean;
+  /** The watchdog ended the step's session (or the embedded database). */
+  stopped: boolean;
 }
 
 /** The scratch database of one directory, its session and its Umzug. */
@@ -360,9 +362,10 @@ class SetRun {
 
   /** The record of the step that failed; anything else (the storage, the connection) is an infrastructure error. */
   private failure(error: unknown): StepRecord {
+    const gateError = causes(error).find((e): e is GateError => e instanceof GateError);
+    if (gateError) throw gateError;
     const failed = causes(error).find((e): e is StepFailed => e instanceof StepFailed);
     if (!failed) {
-      if (error instanceof GateError) throw error;
       throw new GateError(`the round-trip of ${this.set.dir} failed: ${errorText(error)}`, { cause: error });
     }
     const record = failed.record;
@@ -379,7 +382,11 @@ class SetRun {
   private report(record: StepRecord, stepName: StepLabel, context: string | null): void {
     const m = record.migration;
     const stepError = causes(record.error).find((e): e is StepError => e instanceof StepError);
-    const detail = stepError?.message ?? errorText(record.error);
+    const detail = record.stopped
+      ? this.provider.kind === 'embedded'
+        ? 'the gate stopped the embedded database'
+        : 'the gate terminated its session'
+      : (stepError?.message ?? errorText(record.error));
     const base = record.timedOut
       ? `${stepName} did not finish within the step timeout of ${this.config.stepTimeoutSec} s` +
         (detail ? ` (${detail})` : '')
@@ -428,12 +435,20 @@ class SetRun {
       timeoutMs: this.timeoutMs,
       signal: controller.signal,
     };
-    const record: StepRecord = { migration: m, direction, ms: 0, error: null, timedOut: false };
+    const record: StepRecord = {
+      migration: m,
+      direction,
+      ms: 0,
+      error: null,
+      timedOut: false,
+      stopped: false,
+    };
     this.last = record;
     let watchdog: NodeJS.Timeout | undefined;
     let settle: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       watchdog = setTimeout(() => {
+        record.stopped = true;
         controller.abort();
         scratch.db.terminateSessions().catch(() => undefined);
         settle = setTimeout(
@@ -447,6 +462,8 @@ class SetRun {
       await this.prepareSession(scratch.client);
       await Promise.race([executorFor(m.format).run(m, direction, ctx), expired]);
     } catch (error) {
+      // A configuration or infrastructure problem (e.g. no Alembic command) is not the migration's fault.
+      if (error instanceof GateError && !controller.signal.aborted) throw error;
       record.error = error;
       record.timedOut = controller.signal.aborted || isServerTimeout(error);
       throw new StepFailed(record);

@@ -70,24 +70,36 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
+/** Where Alembic runs for a migration directory, and whether a configuration was found there. */
+interface AlembicPlace {
+  cwd: string;
+  /** True when `alembic.ini` was found, or the command names its configuration (`-c`/`--config`). */
+  configured: boolean;
+}
+
+async function alembicPlace(config: GateConfig, dir: string): Promise<AlembicPlace> {
+  const root = path.resolve(config.cwd);
+  const words = commandWords(config);
+  if (words.some((w) => w === '-c' || w === '--config' || w.startsWith('--config='))) {
+    return { cwd: root, configured: true };
+  }
+  let current = path.resolve(root, dir);
+  if (path.relative(root, current).startsWith('..')) return { cwd: root, configured: false };
+  for (;;) {
+    if (await exists(path.join(current, 'alembic.ini'))) return { cwd: current, configured: true };
+    const parent = path.dirname(current);
+    if (current === root || parent === current) return { cwd: root, configured: false };
+    current = parent;
+  }
+}
+
 /**
  * The directory Alembic runs in: the nearest folder holding `alembic.ini`, from the migration directory up
  * to the working directory, so a project kept in a sub-folder finds its own configuration; the working
  * directory itself when none does, or when the command names its configuration (`-c`/`--config`).
  */
 export async function alembicWorkingDirectory(config: GateConfig, dir: string): Promise<string> {
-  const root = path.resolve(config.cwd);
-  const words = commandWords(config);
-  if (words.some((w) => w === '-c' || w === '--config' || w.startsWith('--config='))) return root;
-  let current = path.resolve(root, dir);
-  if (path.relative(root, current).startsWith('..')) return root;
-  for (;;) {
-    if (await exists(path.join(current, 'alembic.ini'))) return current;
-    if (current === root) return root;
-    const parent = path.dirname(current);
-    if (parent === current) return root;
-    current = parent;
-  }
+  return (await alembicPlace(config, dir)).cwd;
 }
 
 /**
@@ -252,14 +264,59 @@ function notFound(words: string[], cwd: string, error: unknown): GateError {
   );
 }
 
-/**
- * Checks that the Alembic command starts (`<alembic-command> --version`), so a missing Alembic is one
- * configuration error before any database work rather than a failure of every step.
- */
-export async function checkAlembicCommand(config: GateConfig): Promise<string> {
+/** A URL nothing answers at: `env.py` that honours `DATABASE_URL` cannot connect with it. */
+const PROBE_URL = 'postgresql://migration_gate_probe:probe@127.0.0.1:1/migration_gate_probe';
+const PROBE_TIMEOUT_MS = 60_000;
+const probes = new Map<string, Promise<void>>();
+
+async function probeDatabaseUrl(config: GateConfig, cwd: string): Promise<void> {
   const words = commandWords(config);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 60_000);
+  const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+  let result: RunResult;
+  try {
+    const env = { ...process.env, DATABASE_URL: PROBE_URL, PYTHONDONTWRITEBYTECODE: '1' };
+    result = await runAlembic([...words, 'current'], cwd, env, controller.signal);
+  } catch (error) {
+    throw notFound(words, cwd, error);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (result.code === 0) {
+    const where = path.relative(config.cwd, cwd) || '.';
+    throw new GateError(
+      `the Alembic project in ${where} does not connect to DATABASE_URL: 'alembic current' succeeded while ` +
+        `DATABASE_URL pointed at a closed port, so env.py reaches another database (sqlalchemy.url?). migration-gate ` +
+        `only migrates databases it creates: make env.py use os.environ["DATABASE_URL"] when it is set`,
+    );
+  }
+}
+
+/**
+ * Refuses an Alembic project whose `env.py` ignores `DATABASE_URL` (it would migrate, and downgrade, the
+ * database its own configuration names): `alembic current` runs once per folder with `DATABASE_URL`
+ * pointing at a closed port and must fail. Remembered per folder and command for the life of the process.
+ */
+export function assertUsesDatabaseUrl(config: GateConfig, cwd: string): Promise<void> {
+  const key = `${cwd}\0${config.alembicCommand}`;
+  let probe = probes.get(key);
+  if (!probe) {
+    probe = probeDatabaseUrl(config, cwd);
+    probes.set(key, probe);
+  }
+  return probe;
+}
+
+/**
+ * Checks, before any database work, that the Alembic command starts (`<alembic-command> --version`) and
+ * that each Alembic project among `dirs` (default: the configured directories) connects to `DATABASE_URL`
+ * (see `assertUsesDatabaseUrl`). Throws `GateError` with one line; returns Alembic's version line.
+ */
+export async function checkAlembicCommand(config: GateConfig, dirs: string[] = config.dirs): Promise<string> {
+  const words = commandWords(config);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+  let version: string;
   try {
     const result = await runAlembic([...words, '--version'], config.cwd, process.env, controller.signal);
     if (result.code !== 0) {
@@ -268,19 +325,24 @@ export async function checkAlembicCommand(config: GateConfig): Promise<string> {
         `the Alembic command '${words.join(' ')}' does not work (exit status ${result.code ?? result.signal}): ${last}`,
       );
     }
-    return result.output.trim();
+    version = result.output.trim();
   } catch (error) {
     if (error instanceof GateError) throw error;
     throw notFound(words, config.cwd, error);
   } finally {
     clearTimeout(timer);
   }
+  const places = await Promise.all(dirs.map((dir) => alembicPlace(config, dir)));
+  const folders = [...new Set(places.filter((p) => p.configured).map((p) => p.cwd))];
+  for (const folder of folders) await assertUsesDatabaseUrl(config, folder);
+  return version;
 }
 
 /**
  * Alembic revisions, run by the project's own Alembic (`alembic-command`, default `alembic`, split into
  * words and started without a shell) in the folder of the project's `alembic.ini`, with `DATABASE_URL` set
- * to the scratch database: the project's `env.py` must connect to `DATABASE_URL`. `up` runs
+ * to the scratch database: the project's `env.py` must connect to `DATABASE_URL`, and a project whose
+ * `env.py` does not is refused before its first step (see `assertUsesDatabaseUrl`). `up` runs
  * `alembic upgrade <revision>`, `down` runs `alembic downgrade <target>` (see `alembicTarget`). Python does not
  * write bytecode next to the revisions. A failure becomes a `StepError` with Alembic's exception line and
  * the revision file and line from the traceback; the password never appears in it.
@@ -290,7 +352,9 @@ export const alembicExecutor: FormatExecutor = {
     const { config } = ctx;
     const target = alembicTarget(migration, direction);
     const words = [...commandWords(config), direction === 'up' ? 'upgrade' : 'downgrade', target];
-    const cwd = await alembicWorkingDirectory(config, migration.dir);
+    const place = await alembicPlace(config, migration.dir);
+    const cwd = place.cwd;
+    if (place.configured) await assertUsesDatabaseUrl(config, cwd);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: sqlalchemyUrl(ctx.db.url),

@@ -15,11 +15,15 @@ export const EMBEDDED_NOTE =
   '(available: btree_gist, citext, hstore, ltree, pg_trgm, pgcrypto, uuid-ossp); CREATE INDEX CONCURRENTLY is known ' +
   'to fail there; it serves one connection at a time; step timeouts are enforced by the gate, not by statement_timeout';
 
-/** The worker's entry: the compiled `.js` next to this module, or the `.ts` source when run from `src/`. */
+/**
+ * The worker's entry: the compiled `.js` next to this module (in `lib/`, or the worker bundle next to the
+ * engine bundle), or the `.ts` source when run from `src/`. `webpackIgnore` keeps the bundler from
+ * replacing the URL with a copy of the unbundled file.
+ */
 export function workerEntry(): URL {
-  const compiled = new URL('./embedded-worker.js', import.meta.url);
+  const compiled = new URL(/* webpackIgnore: true */ './embedded-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(compiled))) return compiled;
-  return new URL('./embedded-worker.ts', import.meta.url);
+  return new URL(/* webpackIgnore: true */ './embedded-worker.ts', import.meta.url);
 }
 
 interface ReadyMessage {
