@@ -27,7 +27,9 @@ const stats = (xs) => {
 };
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const line = (label, st) =>
-  console.log(`${label.padEnd(58)} min ${fmt(st.min).padStart(8)}  median ${fmt(st.median).padStart(8)}  max ${fmt(st.max).padStart(8)}`);
+  console.log(
+    `${label.padEnd(58)} min ${fmt(st.min).padStart(8)}  median ${fmt(st.median).padStart(8)}  max ${fmt(st.max).padStart(8)}`,
+  );
 
 function time(cmd, args, opts = {}) {
   const t = process.hrtime.bigint();
@@ -79,8 +81,24 @@ function benchLint() {
   git(dir, '-c', 'user.email=b@b', '-c', 'user.name=b', 'add', '.');
   git(dir, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'history');
   console.log('\nlint over 2,000 migrations (paired SQL, whole process, aim < 2 s)');
-  line('migration-gate lint (no base: all 2,000 linted as new)', repeat(runs, () => time('node', [cli, 'lint', '--dir', 'migrations', '-q', '--no-forbidden-patterns'], { cwd: dir, expect: 0 })));
-  line('migration-gate lint --base main', repeat(runs, () => time('node', [cli, 'lint', '--dir', 'migrations', '--base', 'main', '-q', '--no-forbidden-patterns'], { cwd: dir, expect: 0 })));
+  line(
+    'migration-gate lint (no base: all 2,000 linted as new)',
+    repeat(runs, () =>
+      time('node', [cli, 'lint', '--dir', 'migrations', '-q', '--no-forbidden-patterns'], {
+        cwd: dir,
+        expect: 0,
+      }),
+    ),
+  );
+  line(
+    'migration-gate lint --base main',
+    repeat(runs, () =>
+      time('node', [cli, 'lint', '--dir', 'migrations', '--base', 'main', '-q', '--no-forbidden-patterns'], {
+        cwd: dir,
+        expect: 0,
+      }),
+    ),
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -112,7 +130,9 @@ function benchCheck() {
   const tail = files.slice(total - changed);
   writeFileSync(
     psqlFile,
-    [...files.map((f) => f.up), ...[...tail].reverse().map((f) => f.down), ...tail.map((f) => f.up)].join('\n'),
+    [...files.map((f) => f.up), ...[...tail].reverse().map((f) => f.down), ...tail.map((f) => f.up)].join(
+      '\n',
+    ),
   );
   const dbUrl = (name) => {
     const u = new URL(url);
@@ -123,14 +143,36 @@ function benchCheck() {
     adminQuery(`DROP DATABASE IF EXISTS ${name}`);
     adminQuery(`CREATE DATABASE ${name}`);
   };
-  console.log(`\ncheck: ${total}-migration history, ${changed} changed (dbmate files, url provider, local PostgreSQL)`);
+  console.log(
+    `\ncheck: ${total}-migration history, ${changed} changed (dbmate files, url provider, local PostgreSQL)`,
+  );
   const gate = repeat(runs, () =>
-    time('node', [cli, 'check', '--dir', 'db/migrations', '--base', 'main', '--database', url, '-q', '--no-forbidden-patterns'], { cwd: dir, expect: 0 }),
+    time(
+      'node',
+      [
+        cli,
+        'check',
+        '--dir',
+        'db/migrations',
+        '--base',
+        'main',
+        '--database',
+        url,
+        '-q',
+        '--no-forbidden-patterns',
+      ],
+      { cwd: dir, expect: 0 },
+    ),
   );
   line('migration-gate check (create db, history, 5 × up/down/up, proofs)', gate);
   const dm = repeat(runs, () => {
     fresh('mg_bench_dbmate');
-    const env = { ...process.env, DATABASE_URL: `${dbUrl('mg_bench_dbmate')}?sslmode=disable`, DBMATE_MIGRATIONS_DIR: 'db/migrations', DBMATE_NO_DUMP_SCHEMA: 'true' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: `${dbUrl('mg_bench_dbmate')}?sslmode=disable`,
+      DBMATE_MIGRATIONS_DIR: 'db/migrations',
+      DBMATE_NO_DUMP_SCHEMA: 'true',
+    };
     let ms = time(dbmate, ['up'], { cwd: dir, env, expect: 0 });
     for (let i = 0; i < changed; i++) ms += time(dbmate, ['rollback'], { cwd: dir, env, expect: 0 });
     ms += time(dbmate, ['up'], { cwd: dir, env, expect: 0 });
@@ -139,7 +181,9 @@ function benchCheck() {
   line('dbmate up (500) + 5 × rollback + up (5)', dm);
   const ps = repeat(runs, () => {
     fresh('mg_bench_psql');
-    return time('psql', [dbUrl('mg_bench_psql'), '-qX', '-1', '-v', 'ON_ERROR_STOP=1', '-f', psqlFile], { expect: 0 });
+    return time('psql', [dbUrl('mg_bench_psql'), '-qX', '-1', '-v', 'ON_ERROR_STOP=1', '-f', psqlFile], {
+      expect: 0,
+    });
   });
   line('psql -1 (the same SQL in one transaction)', ps);
   adminQuery('DROP DATABASE IF EXISTS mg_bench_dbmate');
@@ -196,7 +240,9 @@ async function benchStart() {
   for (let i = 0; i < runs; i++) xs.push(await firstLineMs());
   line('node dist/index.js → first line', stats(xs));
   const mb = (b) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
-  console.log(`bundle: dist/bundle/index.js ${mb(statSync(join(root, 'dist', 'bundle', 'index.js')).size)}, dist/bundle ${mb(du(join(root, 'dist', 'bundle')))}, PGlite files ${mb(du(join(root, 'dist', 'node_modules')))}, dist/ total ${mb(du(join(root, 'dist')))}`);
+  console.log(
+    `bundle: dist/bundle/index.js ${mb(statSync(join(root, 'dist', 'bundle', 'index.js')).size)}, dist/bundle ${mb(du(join(root, 'dist', 'bundle')))}, PGlite files ${mb(du(join(root, 'dist', 'node_modules')))}, dist/ total ${mb(du(join(root, 'dist')))}`,
+  );
 }
 
 console.log(`migration-gate benchmarks (node ${process.version}, ${runs} runs each)`);

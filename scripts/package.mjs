@@ -18,7 +18,16 @@ rmSync(tmp, { recursive: true, force: true });
 mkdirSync(join(dist, 'bundle'), { recursive: true });
 
 function build(entry, out, externals = []) {
-  const args = ['build', join(root, 'lib', entry), '-o', out, '--quiet', '--no-source-map-register', '--license', 'licenses.txt'];
+  const args = [
+    'build',
+    join(root, 'lib', entry),
+    '-o',
+    out,
+    '--quiet',
+    '--no-source-map-register',
+    '--license',
+    'licenses.txt',
+  ];
   for (const e of externals) args.push('-e', e);
   execFileSync(ncc, args, { stdio: 'inherit' });
 }
@@ -27,10 +36,22 @@ function build(entry, out, externals = []) {
 build('bundle.js', join(dist, 'bundle'));
 
 // The worker: PGlite stays external and is resolved from dist/node_modules.
-const pgliteExternals = ['@electric-sql/pglite', '@electric-sql/pglite/contrib/pgcrypto', '@electric-sql/pglite/contrib/uuid_ossp', '@electric-sql/pglite/contrib/citext', '@electric-sql/pglite/contrib/hstore', '@electric-sql/pglite/contrib/pg_trgm', '@electric-sql/pglite/contrib/btree_gist', '@electric-sql/pglite/contrib/ltree'];
+const pgliteExternals = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite/contrib/pgcrypto',
+  '@electric-sql/pglite/contrib/uuid_ossp',
+  '@electric-sql/pglite/contrib/citext',
+  '@electric-sql/pglite/contrib/hstore',
+  '@electric-sql/pglite/contrib/pg_trgm',
+  '@electric-sql/pglite/contrib/btree_gist',
+  '@electric-sql/pglite/contrib/ltree',
+];
 build('roundtrip/providers/embedded-worker.js', join(tmp, 'worker'), pgliteExternals);
-const workerFiles = readdirSync(join(tmp, 'worker')).filter((f) => f !== 'package.json' && f !== 'licenses.txt');
-if (workerFiles.length !== 1) throw new Error(`the worker bundle should be one file, got: ${workerFiles.join(', ')}`);
+const workerFiles = readdirSync(join(tmp, 'worker')).filter(
+  (f) => f !== 'package.json' && f !== 'licenses.txt',
+);
+if (workerFiles.length !== 1)
+  throw new Error(`the worker bundle should be one file, got: ${workerFiles.join(', ')}`);
 renameSync(join(tmp, 'worker', 'index.js'), join(dist, 'bundle', 'embedded-worker.js'));
 
 // PGlite's files: the ESM build, its WebAssembly and data, the node file system, a few common extensions.

@@ -208,10 +208,7 @@ export interface Report {
 /** An error the user must fix (usage, configuration, infrastructure): exit status 2, one line. */
 export class GateError extends Error {
   override name = 'GateError';
-  constructor(
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }

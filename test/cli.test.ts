@@ -21,7 +21,10 @@ async function cli(args: string[], cwd = root) {
 }
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.email=dev@example.com', '-c', 'user.name=dev', ...args], { cwd, stdio: 'pipe' });
+  execFileSync('git', ['-c', 'user.email=dev@example.com', '-c', 'user.name=dev', ...args], {
+    cwd,
+    stdio: 'pipe',
+  });
 
 let tmp: string;
 beforeAll(() => {
@@ -55,7 +58,14 @@ describe('migration-gate lint', () => {
 
   it('treats warnings as failures with --fail-on warning', async () => {
     const pass = await cli(['lint', '--dir', 'fixtures/lint/requirement-missing', '-q']);
-    const fail = await cli(['lint', '--dir', 'fixtures/lint/requirement-missing', '-q', '--fail-on', 'warning']);
+    const fail = await cli([
+      'lint',
+      '--dir',
+      'fixtures/lint/requirement-missing',
+      '-q',
+      '--fail-on',
+      'warning',
+    ]);
     expect(pass.stdout).toMatch(/requirement-missing warning: /);
     expect([pass.code, fail.code]).toEqual([0, 1]);
   });
@@ -104,7 +114,11 @@ describe('the acceptance scenario: a branch against main', () => {
     git(repo, 'add', '.');
     git(repo, 'commit', '-qm', 'three migrations');
     git(repo, 'checkout', '-qb', 'feature');
-    pair('202611011200_add_customer_name', 'ALTER TABLE customers ADD name text;', 'ALTER TABLE customers DROP name;');
+    pair(
+      '202611011200_add_customer_name',
+      'ALTER TABLE customers ADD name text;',
+      'ALTER TABLE customers DROP name;',
+    );
     writeFileSync(join(dir, '202611020900_create_orders.up.sql'), 'CREATE TABLE orders (id bigint);\n');
     pair('202611200900_add_invoice_total', 'ALTER TABLE invoices ADD total numeric;', null);
     git(repo, 'add', '.');
@@ -129,9 +143,15 @@ describe('the acceptance scenario: a branch against main', () => {
 describe('errors exit 2 with one line', () => {
   it.each([
     [['lint', '--dir', 'fixtures/does-not-exist'], /does-not-exist/],
-    [['lint', '--dir', 'fixtures/lint/clean', '--naming-pattern', '(?<timestamp>[0-9'], /naming-pattern .*not a valid regular expression/],
+    [
+      ['lint', '--dir', 'fixtures/lint/clean', '--naming-pattern', '(?<timestamp>[0-9'],
+      /naming-pattern .*not a valid regular expression/,
+    ],
     [['lint', '--dir', 'fixtures/lint/clean', '--base', 'no-such-ref-anywhere'], /no-such-ref-anywhere/],
-    [['lint', '--dir', 'fixtures/lint/clean', '--fail-on', 'sometimes'], /fail-on must be one of error, warning/],
+    [
+      ['lint', '--dir', 'fixtures/lint/clean', '--fail-on', 'sometimes'],
+      /fail-on must be one of error, warning/,
+    ],
     [['lint', '--frobnicate'], /--frobnicate/],
     [['deploy'], /unknown command 'deploy'/],
     [['check', '--dir', 'fixtures/lint/clean', '--database', 'url'], /needs a server URL/],
@@ -154,7 +174,14 @@ describe('errors exit 2 with one line', () => {
   });
 
   it('never prints a database password', async () => {
-    const r = await cli(['check', '--dir', 'fixtures/lint/clean', '--database', 'postgres://u:hunter2@127.0.0.1:1/db', '-q']);
+    const r = await cli([
+      'check',
+      '--dir',
+      'fixtures/lint/clean',
+      '--database',
+      'postgres://u:hunter2@127.0.0.1:1/db',
+      '-q',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain('hunter2');
   });

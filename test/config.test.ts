@@ -25,7 +25,11 @@ describe('resolveConfig', () => {
   });
 
   it('lets later sources win and ignores empty values', () => {
-    const c = resolveConfig('/work', { migrations: ['db'], 'fail-on': 'warning' }, { migrations: ['other'], 'fail-on': '' });
+    const c = resolveConfig(
+      '/work',
+      { migrations: ['db'], 'fail-on': 'warning' },
+      { migrations: ['other'], 'fail-on': '' },
+    );
     expect(c.dirs).toEqual(['other']);
     expect(c.failOn).toBe('warning');
   });
@@ -54,9 +58,13 @@ describe('resolveConfig', () => {
   });
 
   it('knows the naming presets', () => {
-    expect(compileNamingPattern('utc-second').exec('20261121143059_x')?.groups?.timestamp).toBe('20261121143059');
+    expect(compileNamingPattern('utc-second').exec('20261121143059_x')?.groups?.timestamp).toBe(
+      '20261121143059',
+    );
     expect(compileNamingPattern('sequential').exec('0042_add_x')?.groups?.version).toBe('0042');
-    expect(compileNamingPattern('sequelize').exec('20160619080644-add-index')?.groups?.slug).toBe('add-index');
+    expect(compileNamingPattern('sequelize').exec('20160619080644-add-index')?.groups?.slug).toBe(
+      'add-index',
+    );
   });
 });
 
@@ -81,7 +89,9 @@ describe('loadConfigFile', () => {
 
   it('names an unknown key and the known ones', async () => {
     writeFileSync(join(tmp, 'bad.yml'), 'migration: db\n');
-    await expect(loadConfigFile(tmp, 'bad.yml')).rejects.toThrow(/^bad\.yml: unknown key 'migration' \(known: migrations, /);
+    await expect(loadConfigFile(tmp, 'bad.yml')).rejects.toThrow(
+      /^bad\.yml: unknown key 'migration' \(known: migrations, /,
+    );
   });
 
   it('names the line of invalid YAML', async () => {
@@ -90,7 +100,9 @@ describe('loadConfigFile', () => {
   });
 
   it('fails on a missing explicit file', async () => {
-    await expect(loadConfigFile(tmp, 'nope.yml')).rejects.toThrow(/cannot read the configuration file nope\.yml/);
+    await expect(loadConfigFile(tmp, 'nope.yml')).rejects.toThrow(
+      /cannot read the configuration file nope\.yml/,
+    );
   });
 });
 

@@ -23,7 +23,8 @@ async function reachable(): Promise<string | null> {
  */
 export default async function setup(): Promise<void> {
   if ((await reachable()) === null) return;
-  const usingDefault = !process.env.MIGRATION_GATE_TEST_DATABASE_URL?.trim() ||
+  const usingDefault =
+    !process.env.MIGRATION_GATE_TEST_DATABASE_URL?.trim() ||
     process.env.MIGRATION_GATE_TEST_DATABASE_URL.includes('127.0.0.1:5432');
   if (usingDefault && existsSync('/usr/bin/pg_ctlcluster') && process.getuid?.() === 0) {
     try {
@@ -32,7 +33,9 @@ export default async function setup(): Promise<void> {
       // Already running, or started by another process meanwhile: the reachability check below decides.
     }
     try {
-      execFileSync('su', ['postgres', '-c', `psql -qX -c "ALTER USER postgres PASSWORD 'postgres'"`], { stdio: 'pipe' });
+      execFileSync('su', ['postgres', '-c', `psql -qX -c "ALTER USER postgres PASSWORD 'postgres'"`], {
+        stdio: 'pipe',
+      });
     } catch {
       // Reported below through the connection error.
     }

@@ -61,17 +61,20 @@ describe('interrupting a round-trip', () => {
     const started = new Promise<void>((resolve) => {
       stepStarted = resolve;
     });
-    const provider = new TrackingProvider(new UrlProvider(TEST_DATABASE_URL), async () => {
-      setTimeout(stepStarted, 300);
-    });
+    const provider = new TrackingProvider(new UrlProvider(TEST_DATABASE_URL));
     const set = await fixtureSet('sleep');
-    const run = runRoundTrips([set], roundTripConfig({ stepTimeoutSec: 60 }), { provider }).then(
+    // The history is in: the changed migration's up (pg_sleep(3600)) starts right after.
+    const progress = (line: string) => {
+      if (line.includes('history of')) setTimeout(stepStarted, 300);
+    };
+    const run = runRoundTrips([set], roundTripConfig({ stepTimeoutSec: 60 }), { provider, progress }).then(
       () => 'finished',
       (e: Error) => e.message,
     );
     await started;
     expect(process.listenerCount('SIGINT')).toBe(before + 1);
-    expect(await databasesLeft(provider.created.map((s) => s.name))).toHaveLength(1);
+    // The scratch database and the copy kept after the history.
+    expect(await databasesLeft(provider.created.map((s) => s.name))).toHaveLength(2);
     process.emit('SIGINT', 'SIGINT');
     const result = await run;
     expect(result).not.toBe('finished');

@@ -278,7 +278,11 @@ function functionBody(lines, index, physical, path, problems) {
     const header = lines[index];
     const rest = afterHeaderColon(header.code);
     if (rest === null) {
-        problems.push({ path, line: header.start, message: `cannot read the function header on line ${header.start}` });
+        problems.push({
+            path,
+            line: header.start,
+            message: `cannot read the function header on line ${header.start}`,
+        });
     }
     if (rest !== null && rest.trim() !== '') {
         // One-line body: `def downgrade(): pass`.

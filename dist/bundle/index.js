@@ -42249,7 +42249,10 @@ function parseAnnotations(text, path, requirementPattern, firstLine = 1) {
         const waiverMatch = WAIVER_LINE.exec(raw);
         if (waiverMatch) {
             if (waiver) {
-                problems.push({ line, message: `a second downgrade-waiver line (the first is on line ${waiver.line})` });
+                problems.push({
+                    line,
+                    message: `a second downgrade-waiver line (the first is on line ${waiver.line})`,
+                });
                 return;
             }
             waiver = parseWaiverFields(stripBlockEnd(waiverMatch[1] ?? ''), path, line);
@@ -55647,8 +55650,27 @@ const DEFAULT_REQUIREMENT_PATTERN = '[A-Z][A-Z0-9]+-\\d+';
 const DEFAULT_POSTGRES_IMAGE = 'postgres:18-alpine';
 const DEFAULT_STEP_TIMEOUT_SEC = 300;
 const DEFAULT_CLOCK_SKEW_SEC = 300;
-const TEST_FOLDERS = ['**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/*.test.*', '**/*.spec.*', '**/test_*.py', '**/*_test.py', '**/conftest.py'];
-const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/.venv/**', '**/venv/**', '**/site-packages/**'];
+const TEST_FOLDERS = [
+    '**/test/**',
+    '**/tests/**',
+    '**/fixtures/**',
+    '**/testdata/**',
+    '**/__tests__/**',
+    '**/spec/**',
+    '**/*.test.*',
+    '**/*.spec.*',
+    '**/test_*.py',
+    '**/*_test.py',
+    '**/conftest.py',
+];
+const ALWAYS_EXCLUDED = [
+    '**/node_modules/**',
+    '**/.git/**',
+    '**/dist/**',
+    '**/.venv/**',
+    '**/venv/**',
+    '**/site-packages/**',
+];
 /** Default policy-scan patterns: implicit schema changes at application start-up. */
 function defaultForbiddenPatterns() {
     return [
@@ -55864,7 +55886,8 @@ function resolveConfig(baseCwd, ...sources) {
     if (s['baseline-schema'])
         config.baselineSchema = s['baseline-schema'];
     if (s['forbidden-patterns'] !== undefined) {
-        config.forbiddenPatterns = s['forbidden-patterns'] === false ? [] : compileForbidden(s['forbidden-patterns']);
+        config.forbiddenPatterns =
+            s['forbidden-patterns'] === false ? [] : compileForbidden(s['forbidden-patterns']);
     }
     if (s.json)
         config.jsonPath = (0,external_node_path_.resolve)(baseCwd, s.json);
@@ -57314,7 +57337,8 @@ function cycles(revisions, parentsOf) {
 /**
  * The revision-graph rules of an Alembic directory: `alembic-broken-chain` (a `down_revision` naming no
  * revision of the directory, two files declaring one revision, more than one root, a cycle) and
- * `alembic-multiple-heads` (more than one revision that no other revision names as its parent).
+ * `alembic-multiple-heads` (more than one revision that no other revision names as its parent; a head
+ * whose chain ends in a missing parent is left to the broken-chain finding).
  * Findings point at the `down_revision` assignment. Files whose revision could not be read are left to
  * `parse-error`.
  */
@@ -57359,8 +57383,23 @@ function lintAlembic(set, _config) {
             ? `'${group[0].name}' names itself as its down_revision`
             : `the revisions ${group.map(label).join(', ')} form a cycle through their down_revision`));
     }
+    // A head whose chain ends in a missing parent is already reported as a broken chain.
+    const reachesMissing = (start) => {
+        const seen = new Set();
+        const stack = [start];
+        while (stack.length > 0) {
+            const m = stack.pop();
+            if (seen.has(m))
+                continue;
+            seen.add(m);
+            if (m.alembic.downRevisions.some((id) => !byRevision.has(id)))
+                return true;
+            stack.push(...parentsOf(m));
+        }
+        return false;
+    };
     const named = new Set(revisions.flatMap((m) => m.alembic.downRevisions));
-    const heads = [...byRevision.values()].filter((m) => !named.has(m.alembic.revision));
+    const heads = [...byRevision.values()].filter((m) => !named.has(m.alembic.revision) && !reachesMissing(m));
     if (heads.length > 1) {
         const last = heads[heads.length - 1];
         findings.push(finding('alembic-multiple-heads', last, `${heads.length} head revisions: ${heads.map(label).join(', ')}; the history must be one line: ` +
@@ -58595,11 +58634,8 @@ const MAX_SCANNED_BYTES = 2 * 1024 * 1024;
 const BINARY_PROBE_BYTES = 8 * 1024;
 const SNIPPET_LIMIT = 200;
 const forbidden_READ_CONCURRENCY = 16;
-const HASH = new Set(['py', 'pyi', 'pyx', 'rb', 'sh', 'bash', 'zsh', 'yml', 'yaml', 'toml', 'cfg', 'ini', 'r', 'pl', 'ex', 'exs']);
-const SLASH = new Set([
-    'js', 'cjs', 'mjs', 'jsx', 'ts', 'cts', 'mts', 'tsx', 'java', 'kt', 'kts', 'scala', 'go', 'rs', 'c', 'h', 'cc',
-    'cpp', 'hpp', 'cs', 'swift', 'dart', 'php', 'groovy',
-]);
+const HASH = new Set('py pyi pyx rb sh bash zsh yml yaml toml cfg ini r pl ex exs'.split(' '));
+const SLASH = new Set('js cjs mjs jsx ts cts mts tsx java kt kts scala go rs c h cc cpp hpp cs swift dart php groovy'.split(' '));
 function commentStyle(file) {
     const ext = external_node_path_.extname(file).slice(1).toLowerCase();
     return HASH.has(ext) ? 'hash' : SLASH.has(ext) ? 'slash' : 'unknown';
@@ -59476,7 +59512,7 @@ async function runGate(config, options) {
     let results;
     const notes = [];
     if (options.command === 'check') {
-        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(304), __nccwpck_require__.e(992)]).then(__nccwpck_require__.bind(__nccwpck_require__, 68127));
+        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(624), __nccwpck_require__.e(503)]).then(__nccwpck_require__.bind(__nccwpck_require__, 58836));
         const outcome = await runRoundTrips(sets, config, {
             progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
         });
@@ -65764,6 +65800,8 @@ Options:
   --base <git-ref>          migrations that differ from this ref (merge base) are "changed";
                             without it, every migration counts as changed
   --database <spec>         auto | embedded | container | postgres://…       (default auto)
+  --database-url <url>      PostgreSQL server URL (same as --database postgres://…); the gate creates,
+                            uses and drops its own scratch database there
   --postgres-image <image>  image for --database container                   (default postgres:18-alpine)
   --json <file>             write the JSON report
   --markdown <file>         write the traceability report (the PR comment's text)
@@ -65865,6 +65903,8 @@ async function runCli(argv, io = defaultIO()) {
         }
         const progress = args.quiet ? undefined : (line) => io.stderr(`${line}\n`);
         const report = await runGate(config, { command: args.command, progress });
+        for (const note of report.meta.notes)
+            io.stderr(`note: ${note}\n`);
         for (const finding of report.findings)
             io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
         io.stdout(`${main_summary(report)}\n`);

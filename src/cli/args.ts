@@ -51,7 +51,8 @@ const COMMANDS: readonly Command[] = ['check', 'lint', 'new'];
 function seconds(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new GateError(`--${flag} takes a number of seconds; got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new GateError(`--${flag} takes a number of seconds; got '${value}'`);
   return n;
 }
 

@@ -24,7 +24,9 @@ const defaultIO = (): CliIO => ({
 
 async function version(): Promise<string> {
   try {
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     return pkg.version;
   } catch {
     return 'unknown';
@@ -79,6 +81,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
 
     const progress = args.quiet ? undefined : (line: string) => io.stderr(`${line}\n`);
     const report = await runGate(config, { command: args.command, progress });
+    for (const note of report.meta.notes) io.stderr(`note: ${note}\n`);
     for (const finding of report.findings) io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
     io.stdout(`${summary(report)}\n`);
     return report.verdict === 'pass' ? 0 : 1;
@@ -86,7 +89,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`migration-gate: ${redactUrl(message.split('\n')[0] ?? message)}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr(`${redactUrl(error.stack)}\n`);
-    else if (!(error instanceof GateError)) io.stderr('migration-gate: (an unexpected error; run with --debug for details)\n');
+    else if (!(error instanceof GateError))
+      io.stderr('migration-gate: (an unexpected error; run with --debug for details)\n');
     return 2;
   }
 }

@@ -16,8 +16,27 @@ export const DEFAULT_POSTGRES_IMAGE = 'postgres:18-alpine';
 export const DEFAULT_STEP_TIMEOUT_SEC = 300;
 export const DEFAULT_CLOCK_SKEW_SEC = 300;
 
-const TEST_FOLDERS = ['**/test/**', '**/tests/**', '**/fixtures/**', '**/testdata/**', '**/__tests__/**', '**/spec/**', '**/*.test.*', '**/*.spec.*', '**/test_*.py', '**/*_test.py', '**/conftest.py'];
-const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/.venv/**', '**/venv/**', '**/site-packages/**'];
+const TEST_FOLDERS = [
+  '**/test/**',
+  '**/tests/**',
+  '**/fixtures/**',
+  '**/testdata/**',
+  '**/__tests__/**',
+  '**/spec/**',
+  '**/*.test.*',
+  '**/*.spec.*',
+  '**/test_*.py',
+  '**/*_test.py',
+  '**/conftest.py',
+];
+const ALWAYS_EXCLUDED = [
+  '**/node_modules/**',
+  '**/.git/**',
+  '**/dist/**',
+  '**/.venv/**',
+  '**/venv/**',
+  '**/site-packages/**',
+];
 
 /** Default policy-scan patterns: implicit schema changes at application start-up. */
 export function defaultForbiddenPatterns(): ForbiddenPattern[] {

@@ -84,7 +84,9 @@ export async function loadConfigFile(cwd: string, file: string | null): Promise<
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (file === null && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new GateError(`cannot read the configuration file ${file ?? CONFIG_FILE}: ${(error as Error).message}`);
+    throw new GateError(
+      `cannot read the configuration file ${file ?? CONFIG_FILE}: ${(error as Error).message}`,
+    );
   }
   const name = file ?? CONFIG_FILE;
   let data: unknown;
@@ -141,7 +143,9 @@ export function compileNamingPattern(value: string): RegExp {
 function positive(key: string, value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new GateError(`${key} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds; got '${value}'`);
+    throw new GateError(
+      `${key} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds; got '${value}'`,
+    );
   }
   return value;
 }
@@ -182,7 +186,9 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
     if (!s.database || s.database === 'auto') config.database = 'url';
   }
   if (config.database === 'url' && !config.databaseUrl) {
-    throw new GateError(`database 'url' needs a server URL: --database postgres://user@host/db or the database-url input`);
+    throw new GateError(
+      `database 'url' needs a server URL: --database postgres://user@host/db or the database-url input`,
+    );
   }
   if (s['postgres-image']) config.postgresImage = s['postgres-image'];
   if (s['naming-pattern']) {
@@ -202,7 +208,8 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
   if (s['alembic-command']) config.alembicCommand = s['alembic-command'];
   if (s['baseline-schema']) config.baselineSchema = s['baseline-schema'];
   if (s['forbidden-patterns'] !== undefined) {
-    config.forbiddenPatterns = s['forbidden-patterns'] === false ? [] : compileForbidden(s['forbidden-patterns']);
+    config.forbiddenPatterns =
+      s['forbidden-patterns'] === false ? [] : compileForbidden(s['forbidden-patterns']);
   }
   if (s.json) config.jsonPath = resolve(baseCwd, s.json);
   if (s.markdown) config.markdownPath = resolve(baseCwd, s.markdown);

@@ -29,14 +29,20 @@ export function parseAnnotations(
   const requirements: string[] = [];
   let requirementsLine: number | null = null;
   const problems: Annotations['problems'] = [];
-  const idPattern = new RegExp(requirementPattern.source, requirementPattern.flags.replace(/[gy]/g, '') + 'g');
+  const idPattern = new RegExp(
+    requirementPattern.source,
+    requirementPattern.flags.replace(/[gy]/g, '') + 'g',
+  );
 
   lines.forEach((raw, index) => {
     const line = firstLine + index;
     const waiverMatch = WAIVER_LINE.exec(raw);
     if (waiverMatch) {
       if (waiver) {
-        problems.push({ line, message: `a second downgrade-waiver line (the first is on line ${waiver.line})` });
+        problems.push({
+          line,
+          message: `a second downgrade-waiver line (the first is on line ${waiver.line})`,
+        });
         return;
       }
       waiver = parseWaiverFields(stripBlockEnd(waiverMatch[1] ?? ''), path, line);

@@ -50,7 +50,9 @@ export async function discover(config: GateConfig, options: DiscoverOptions = {}
   if (config.base) {
     const sha = await resolveBase(config.cwd, config.base);
     const changes = options.changes
-      ? options.changes.filter((c) => dirs.some((d) => d === '.' || inDir(c.path, d) || inDir(c.previousPath, d)))
+      ? options.changes.filter((c) =>
+          dirs.some((d) => d === '.' || inDir(c.path, d) || inDir(c.previousPath, d)),
+        )
       : await changedFiles(config.cwd, sha, dirs);
     base = {
       sha,

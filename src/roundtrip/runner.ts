@@ -12,6 +12,7 @@ import type {
   RoundTrip,
   StepResult,
 } from '../types.js';
+import { checkBaseline } from './baseline.js';
 import { beginRun, registerCleanup } from './cleanup.js';
 import { describeDifference, diffSnapshots, summarizeImpact } from './diff.js';
 import type { SchemaDifference } from './diff.js';
@@ -152,27 +153,45 @@ export async function runRoundTrips(
 ): Promise<RoundTripOutcome> {
   const outcome: RoundTripOutcome = { database: null, notes: [], results: new Map(), findings: [] };
   const work = sets.filter((s) => s.migrations.some(isChanged));
-  if (work.length === 0) {
+  if (work.length === 0 && !config.baselineSchema) {
     outcome.notes.push('no changed migration: no database was started');
     return outcome;
   }
   // A missing Alembic is one configuration error, before any database is started.
-  if (work.some((s) => s.format === 'alembic')) await checkAlembicCommand(config);
+  const alembic = (config.baselineSchema ? sets : work).some((s) => s.format === 'alembic');
+  if (alembic) await checkAlembicCommand(config);
   const provider = opts.provider ?? createProvider(config);
   const endRun = beginRun();
   const unregister = registerCleanup(() => provider.close());
   try {
     try {
       outcome.database = await provider.start();
+      opts.progress?.(`database: ${provider.kind}, PostgreSQL ${outcome.database.serverVersion}`);
       const total = work.reduce((n, s) => n + s.migrations.filter(isChanged).length, 0);
       const counter = { done: 0, total };
+      const progress = opts.progress ?? (() => undefined);
       for (const set of work) {
-        await new SetRun(set, config, provider, opts.progress ?? (() => undefined), counter, outcome).run();
+        await new SetRun(set, config, provider, progress, counter, outcome).run();
+      }
+      if (config.baselineSchema) {
+        progress(`baseline: ${config.baselineSchema} against every migration applied from empty`);
+        const findings = await checkBaseline({
+          provider,
+          sets,
+          config,
+          notes: outcome.notes,
+          excludeSchemas: [STORAGE_SCHEMA],
+          excludeTables: alembic ? ALEMBIC_EXCLUDED_TABLES : [],
+          applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
+        });
+        outcome.findings.push(...findings);
       }
       outcome.notes.push(...provider.notes);
     } catch (error) {
-      // The run's own error is the one to report, not a failing cleanup after it.
-      await provider.close().catch(() => undefined);
+      // The run's own error is the one to report; a failing cleanup after it only adds what was left behind.
+      await provider.close().catch((closeError: unknown) => {
+        if (error instanceof GateError) error.message += `; ${errorText(closeError)}`;
+      });
       throw error;
     }
     await provider.close();
@@ -224,6 +243,21 @@ class SetRun {
       await Promise.all([this.close(), this.dropHistoryCopy()]).catch((error: unknown) => {
         if (!failed) throw error;
       });
+    }
+  }
+
+  /** Applies every migration of this directory (up only) on `db`: the baseline check's "from empty". */
+  async applyAll(db: ScratchDatabase): Promise<void> {
+    const { client, umzug } = await this.attach(db);
+    this.scratch = { client, umzug, db, release: () => undefined };
+    try {
+      await umzug.up();
+    } catch (error) {
+      const all = causes(error);
+      throw all.find((e) => e instanceof GateError) ?? all.find((e) => e instanceof StepError) ?? error;
+    } finally {
+      this.scratch = null;
+      await endClient(client);
     }
   }
 

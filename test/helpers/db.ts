@@ -17,6 +17,7 @@ export async function assertServerReachable(): Promise<void> {
     throw new Error(
       `The test PostgreSQL at ${TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')} is unreachable ` +
         `(${(error as Error).message}). Run .ci/run, or start PostgreSQL and set MIGRATION_GATE_TEST_DATABASE_URL.`,
+      { cause: error },
     );
   } finally {
     await client.end().catch(() => undefined);

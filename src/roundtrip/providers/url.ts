@@ -225,23 +225,27 @@ export class UrlProvider implements DatabaseProvider {
   }
 
   async close(): Promise<void> {
-    const problems: string[] = [];
+    const left: string[] = [];
+    let reason: string | null = null;
     for (const scratch of [...this.live.values()]) {
+      // After one failure the server is most likely gone: do not wait on it once per database.
+      if (reason !== null) {
+        left.push(scratch.name);
+        continue;
+      }
       try {
         await scratch.drop();
       } catch (error) {
-        problems.push(`${scratch.name} (${errorText(error)})`);
+        left.push(scratch.name);
+        reason = errorText(error);
       }
     }
     const client = this.maintenance;
     this.maintenance = null;
     if (client) await client.end().catch(() => undefined);
-    if (problems.length > 0) {
+    if (left.length > 0) {
       throw new GateError(
-        scrubSecrets(
-          `could not drop the scratch database(s) ${problems.join(', ')} at ${this.displayUrl}`,
-          this.url,
-        ),
+        scrubSecrets(`could not drop the scratch database(s) ${left.join(', ')}: ${reason}`, this.url),
       );
     }
   }
