@@ -64,11 +64,12 @@ describe('round-trip on a PostgreSQL server', () => {
     const first = outcome.results.get(set.migrations[0]!.path)!;
     expect(first.impact!.added).toContain('table public.customers');
     expect(first.impact!.removed).toEqual([]);
-    expect(outcome.lines[0]).toMatch(/^\[1\/30\] 202601050900_create_customers: up \(\d+\.\ds\)$/);
+    expect(outcome.lines[0]).toMatch(/^database: url, PostgreSQL 1\d\.\d+/);
+    expect(outcome.lines[1]).toMatch(/^\[1\/30\] 202601050900_create_customers: up \(\d+\.\ds\)$/);
     expect(outcome.lines.at(-1)).toMatch(
       /^\[30\/30\] 202601051350_index_order_items_product: re-up \(\d+\.\ds\)$/,
     );
-    expect(outcome.lines).toHaveLength(90);
+    expect(outcome.lines).toHaveLength(91);
   });
 
   // The leftover usually makes the second up fail ("already exists") or differ: reported as well.
