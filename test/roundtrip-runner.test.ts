@@ -335,6 +335,19 @@ describe('round-trip on a PostgreSQL server', () => {
     expect(outcome.results.get(index!.path)).toEqual({ roundtrip: null, impact: null, waived: false });
   });
 
+  it('applies a history that cannot go up in one transaction (a new enum value used by the next migration)', async () => {
+    const set = await fixtureSet('enum-history', { changedCount: 1 });
+    const outcome = await run([set]);
+    expect(outcome.findings).toEqual([]);
+    const last = set.migrations.at(-1)!;
+    expect(outcome.results.get(last.path)?.roundtrip).toMatchObject({
+      up: { status: 'pass' },
+      down: { status: 'pass' },
+      reup: { status: 'pass' },
+    });
+    expect(outcome.results.get(last.path)?.impact?.added).toEqual(['column public.orders.note']);
+  });
+
   it('starts nothing when no migration changed', async () => {
     const set = await fixtureSet('leftover-index', { changedCount: 0 });
     const p = provider();

@@ -412,6 +412,12 @@ class UrlProvider {
             }
             const scratch = new UrlScratch(this, name, urlForDatabase(this.url, name), this.connectTimeoutMs);
             this.live.set(name, scratch);
+            // A throwaway database needs no durable commits: each migration's COMMIT then skips the WAL flush.
+            await client
+                .query(`ALTER DATABASE ${quoteIdent(name)} SET synchronous_commit = off`)
+                .catch((error) => {
+                throw this.gateError(`cannot configure the scratch database ${name}`, error);
+            });
             return scratch;
         }
     }
@@ -2800,6 +2806,8 @@ class SetRun {
     /** The scratch database no longer holds exactly `applied`: rebuild before the next step. */
     dirty = false;
     last = null;
+    /** The snapshot of the database's current state, when one was taken since it last changed. */
+    current = null;
     byName;
     timeoutMs;
     constructor(set, config, provider, progress, counter, outcome) {
@@ -2878,6 +2886,10 @@ class SetRun {
     }
     /** Applies unchanged migrations (up only); a failure is reported on the migration and stops this directory. */
     async applyHistory(migrations, why) {
+        this.current = null;
+        migrations = migrations.slice(await this.applyBatches(migrations));
+        if (migrations.length === 0)
+            return true;
         try {
             await this.umzug().up({ migrations: migrations.map((m) => m.name) });
             this.applied.push(...migrations.map((m) => m.name).filter((n) => !this.applied.includes(n)));
@@ -2894,6 +2906,41 @@ class SetRun {
             return false;
         }
     }
+    /**
+     * The fast path for history on a server: consecutive transactional SQL migrations go up in one transaction
+     * and one round trip per batch, with their storage rows. Returns how many leading migrations it applied; at
+     * the first batch that fails it rolls back and stops, and the caller applies the rest one by one through
+     * Umzug, which then names the failing migration, its line, or its timeout.
+     */
+    async applyBatches(migrations) {
+        if (this.provider.kind === 'embedded')
+            return 0;
+        let end = 0;
+        while (end < migrations.length && batchable(migrations[end]))
+            end++;
+        const client = this.scratch.client;
+        let applied = 0;
+        while (applied < end) {
+            const batch = migrations.slice(applied, Math.min(end, applied + HISTORY_BATCH));
+            const text = batch
+                .map((m) => `${m.up.text}\n;\nINSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES (${quoteLiteral(m.name)});`)
+                .join('\n');
+            try {
+                await this.prepareSession(client);
+                await client.query(`BEGIN;\n${text}\nCOMMIT;`);
+            }
+            catch (error) {
+                await client.query('ROLLBACK').catch(() => undefined);
+                if (isConnectionLoss(error)) {
+                    throw new types/* GateError */.u(`lost the connection to the ${this.provider.kind} database while applying the history: ${errorText(error)}`, { cause: error });
+                }
+                break;
+            }
+            this.applied.push(...batch.map((m) => m.name));
+            applied += batch.length;
+        }
+        return applied;
+    }
     async roundTrip(m) {
         const index = ++this.counter.done;
         const tag = `[${index}/${this.counter.total}] ${m.name}`;
@@ -2905,7 +2952,8 @@ class SetRun {
         };
         const trip = result.roundtrip;
         this.outcome.results.set(m.path, result);
-        const s0 = await this.snapshot();
+        const s0 = this.current ?? (await this.snapshot());
+        this.current = null;
         const up = await this.step(m, 'up', 'up');
         trip.up = up.result;
         this.progress(`${tag}: up${up.ok ? '' : up.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(up.result.ms)})`);
@@ -2919,6 +2967,7 @@ class SetRun {
         const s1 = await this.snapshot();
         result.impact = summarizeImpact(diffSnapshots(s0, s1));
         if (waived || !hasDown(m)) {
+            this.current = s1;
             this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
             return;
         }
@@ -2949,6 +2998,9 @@ class SetRun {
                 after: 'after the second up',
             });
             this.dirty = true;
+        }
+        else {
+            this.current = s3;
         }
     }
     /** Runs one step through Umzug; failures are reported here and returned as `ok: false`. */
@@ -3160,6 +3212,7 @@ class SetRun {
     }
     /** Replaces a scratch database in an unknown state by a fresh one holding exactly `applied`. */
     async rebuild() {
+        this.current = null;
         await this.close();
         const copy = this.historyCopy;
         this.scratch = await this.open(copy?.db ?? null);
@@ -3173,6 +3226,24 @@ class SetRun {
         }
         return ok;
     }
+}
+/** Migrations of one history batch (one transaction, one round trip). */
+const HISTORY_BATCH = 100;
+/**
+ * A migration the history batch may run: SQL, in a transaction, with an up part that does not itself control
+ * transactions (conservatively: no BEGIN/COMMIT/ROLLBACK/END/SAVEPOINT word at all, so PL/pgSQL bodies go the
+ * one-by-one way too).
+ */
+function batchable(m) {
+    return (m.format === 'sql' &&
+        m.transaction &&
+        m.up !== null &&
+        !m.up.empty &&
+        m.parseProblems.length === 0 &&
+        !/\b(BEGIN|COMMIT|ROLLBACK|END|SAVEPOINT|START\s+TRANSACTION|ABORT)\b/i.test(m.up.text));
+}
+function quoteLiteral(value) {
+    return `'${value.replace(/'/g, "''")}'`;
 }
 /** Ends a session without waiting on a server that no longer answers. */
 async function endClient(client) {

@@ -212,6 +212,8 @@ class SetRun {
   /** The scratch database no longer holds exactly `applied`: rebuild before the next step. */
   private dirty = false;
   private last: StepRecord | null = null;
+  /** The snapshot of the database's current state, when one was taken since it last changed. */
+  private current: Snapshot | null = null;
   private readonly byName: Map<string, Migration>;
   private readonly timeoutMs: number;
 
@@ -290,6 +292,9 @@ class SetRun {
 
   /** Applies unchanged migrations (up only); a failure is reported on the migration and stops this directory. */
   private async applyHistory(migrations: Migration[], why: 'history' | 'rebuild'): Promise<boolean> {
+    this.current = null;
+    migrations = migrations.slice(await this.applyBatches(migrations));
+    if (migrations.length === 0) return true;
     try {
       await this.umzug().up({ migrations: migrations.map((m) => m.name) });
       this.applied.push(...migrations.map((m) => m.name).filter((n) => !this.applied.includes(n)));
@@ -309,6 +314,42 @@ class SetRun {
     }
   }
 
+  /**
+   * The fast path for history on a server: consecutive transactional SQL migrations go up in one transaction
+   * and one round trip per batch, with their storage rows. Returns how many leading migrations it applied; at
+   * the first batch that fails it rolls back and stops, and the caller applies the rest one by one through
+   * Umzug, which then names the failing migration, its line, or its timeout.
+   */
+  private async applyBatches(migrations: Migration[]): Promise<number> {
+    if (this.provider.kind === 'embedded') return 0;
+    let end = 0;
+    while (end < migrations.length && batchable(migrations[end]!)) end++;
+    const client = this.scratch!.client;
+    let applied = 0;
+    while (applied < end) {
+      const batch = migrations.slice(applied, Math.min(end, applied + HISTORY_BATCH));
+      const text = batch
+        .map((m) => `${m.up!.text}\n;\nINSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES (${quoteLiteral(m.name)});`)
+        .join('\n');
+      try {
+        await this.prepareSession(client);
+        await client.query(`BEGIN;\n${text}\nCOMMIT;`);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (isConnectionLoss(error)) {
+          throw new GateError(
+            `lost the connection to the ${this.provider.kind} database while applying the history: ${errorText(error)}`,
+            { cause: error },
+          );
+        }
+        break;
+      }
+      this.applied.push(...batch.map((m) => m.name));
+      applied += batch.length;
+    }
+    return applied;
+  }
+
   private async roundTrip(m: Migration): Promise<void> {
     const index = ++this.counter.done;
     const tag = `[${index}/${this.counter.total}] ${m.name}`;
@@ -321,7 +362,8 @@ class SetRun {
     const trip = result.roundtrip!;
     this.outcome.results.set(m.path, result);
 
-    const s0 = await this.snapshot();
+    const s0 = this.current ?? (await this.snapshot());
+    this.current = null;
     const up = await this.step(m, 'up', 'up');
     trip.up = up.result;
     this.progress(
@@ -338,6 +380,7 @@ class SetRun {
     result.impact = summarizeImpact(diffSnapshots(s0, s1));
 
     if (waived || !hasDown(m)) {
+      this.current = s1;
       this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
       return;
     }
@@ -374,6 +417,8 @@ class SetRun {
         after: 'after the second up',
       });
       this.dirty = true;
+    } else {
+      this.current = s3;
     }
   }
 
@@ -608,6 +653,7 @@ class SetRun {
 
   /** Replaces a scratch database in an unknown state by a fresh one holding exactly `applied`. */
   private async rebuild(): Promise<boolean> {
+    this.current = null;
     await this.close();
     const copy = this.historyCopy;
     this.scratch = await this.open(copy?.db ?? null);
@@ -623,6 +669,29 @@ class SetRun {
     }
     return ok;
   }
+}
+
+/** Migrations of one history batch (one transaction, one round trip). */
+const HISTORY_BATCH = 100;
+
+/**
+ * A migration the history batch may run: SQL, in a transaction, with an up part that does not itself control
+ * transactions (conservatively: no BEGIN/COMMIT/ROLLBACK/END/SAVEPOINT word at all, so PL/pgSQL bodies go the
+ * one-by-one way too).
+ */
+function batchable(m: Migration): boolean {
+  return (
+    m.format === 'sql' &&
+    m.transaction &&
+    m.up !== null &&
+    !m.up.empty &&
+    m.parseProblems.length === 0 &&
+    !/\b(BEGIN|COMMIT|ROLLBACK|END|SAVEPOINT|START\s+TRANSACTION|ABORT)\b/i.test(m.up.text)
+  );
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /** Ends a session without waiting on a server that no longer answers. */
