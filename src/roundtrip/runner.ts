@@ -329,7 +329,10 @@ class SetRun {
     while (applied < end) {
       const batch = migrations.slice(applied, Math.min(end, applied + HISTORY_BATCH));
       const text = batch
-        .map((m) => `${m.up!.text}\n;\nINSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES (${quoteLiteral(m.name)});`)
+        .map(
+          (m) =>
+            `${m.up!.text}\n;\nINSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES (${quoteLiteral(m.name)});`,
+        )
         .join('\n');
       try {
         await this.prepareSession(client);
