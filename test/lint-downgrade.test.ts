@@ -34,6 +34,27 @@ describe('down-missing', () => {
     expect(finding!.message).toContain('has an empty downgrade');
   });
 
+  it('needs no downgrade for an Alembic merge revision that does nothing, but does for one that does', () => {
+    const path = 'versions/202611010000_merge.py';
+    const pass = { path, text: 'pass', startLine: 9, empty: true };
+    const merge = (up: typeof pass, downRevisions: string[]) =>
+      migration('202611010000_merge', {
+        path,
+        files: [path],
+        format: 'alembic',
+        dialect: null,
+        up,
+        down: pass,
+        alembic: { revision: 'c3', downRevisions, branchLabels: [], dependsOn: [] },
+      });
+    expect(lintDowngrade(set([merge({ ...pass, startLine: 5 }, ['a1', 'b2'])]))).toEqual([]);
+    const working = { path, text: "op.add_column('t', sa.Column('x', sa.Integer()))", startLine: 5, empty: false };
+    expect(lintDowngrade(set([merge(working, ['a1', 'b2'])])).map((f) => f.rule)).toEqual(['down-missing']);
+    expect(lintDowngrade(set([merge({ ...pass, startLine: 5 }, ['a1'])])).map((f) => f.rule)).toEqual([
+      'down-missing',
+    ]);
+  });
+
   it('accepts a complete waiver instead of a down, and skips unchanged history', () => {
     const m = migration('202611010000_a', { down: null });
     m.waiver = waiver(m, { owner: '@payments', rationale: 'backfill cannot be undone' });

@@ -55683,7 +55683,8 @@ function defaultForbiddenPatterns() {
         },
         {
             id: 'sequelize-sync',
-            pattern: /\.sync\s*\(/,
+            // `sequelize.sync(`, or any `.sync({ force | alter … })`; not `glob.sync(` and its kind.
+            pattern: /\bsequelize\.sync\s*\(|\.sync\s*\(\s*\{[^}]*\b(?:force|alter)\s*:/,
             reason: 'Sequelize sync() changes the schema outside the migration history',
             include: ['**/*.js', '**/*.cjs', '**/*.mjs', '**/*.ts', '**/*.cts', '**/*.mts'],
             exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED, '**/*.d.ts'],
@@ -57431,6 +57432,10 @@ function downLine(m) {
 function unreadable(m) {
     return m.up === null && m.parseProblems.length > 0;
 }
+/** An Alembic merge revision whose upgrade does nothing: downgrading it is only a step of the graph. */
+function emptyMerge(m) {
+    return (m.alembic?.downRevisions.length ?? 0) > 1 && m.up !== null && m.up.empty;
+}
 /**
  * `down-missing` and `waiver-incomplete` for every migration that is not unchanged history. An incomplete
  * waiver does not excuse a missing downgrade.
@@ -57452,7 +57457,7 @@ function lintDowngrade(set) {
             });
         }
         const waived = m.waiver !== null && missing.length === 0;
-        if (waived || (m.down && !m.down.empty) || unreadable(m))
+        if (waived || (m.down && !m.down.empty) || unreadable(m) || emptyMerge(m))
             continue;
         const what = m.down ? 'an empty downgrade' : 'no downgrade';
         const line = downLine(m);
@@ -65858,7 +65863,7 @@ async function main_version() {
 }
 /** `file:line rule message`, one finding a line. */
 function formatFinding(f, cwd, base) {
-    const path = f.path ? (0,external_node_path_.relative)(cwd, `${base}/${f.path}`) || f.path : '(project)';
+    const path = f.path ? (0,external_node_path_.relative)(cwd, (0,external_node_path_.resolve)(base, f.path)) || f.path : '(project)';
     const loc = f.line ? `${path}:${f.line}` : path;
     const lines = [`${loc} ${f.rule} ${f.severity === 'warning' ? 'warning: ' : ''}${f.message}`];
     for (const d of f.details ?? [])

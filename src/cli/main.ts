@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { loadConfigFile, redactUrl, resolveConfig } from '../config/load.js';
 import { runGate } from '../engine.js';
 import { createMigration } from '../new.js';
@@ -35,7 +35,7 @@ async function version(): Promise<string> {
 
 /** `file:line rule message`, one finding a line. */
 export function formatFinding(f: Finding, cwd: string, base: string): string {
-  const path = f.path ? relative(cwd, `${base}/${f.path}`) || f.path : '(project)';
+  const path = f.path ? relative(cwd, resolve(base, f.path)) || f.path : '(project)';
   const loc = f.line ? `${path}:${f.line}` : path;
   const lines = [`${loc} ${f.rule} ${f.severity === 'warning' ? 'warning: ' : ''}${f.message}`];
   for (const d of f.details ?? []) lines.push(`    ${d}`);

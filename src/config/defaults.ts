@@ -50,7 +50,8 @@ export function defaultForbiddenPatterns(): ForbiddenPattern[] {
     },
     {
       id: 'sequelize-sync',
-      pattern: /\.sync\s*\(/,
+      // `sequelize.sync(`, or any `.sync({ force | alter … })`; not `glob.sync(` and its kind.
+      pattern: /\bsequelize\.sync\s*\(|\.sync\s*\(\s*\{[^}]*\b(?:force|alter)\s*:/,
       reason: 'Sequelize sync() changes the schema outside the migration history',
       include: ['**/*.js', '**/*.cjs', '**/*.mjs', '**/*.ts', '**/*.cts', '**/*.mts'],
       exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED, '**/*.d.ts'],

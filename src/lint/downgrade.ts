@@ -22,6 +22,11 @@ export function unreadable(m: Migration): boolean {
   return m.up === null && m.parseProblems.length > 0;
 }
 
+/** An Alembic merge revision whose upgrade does nothing: downgrading it is only a step of the graph. */
+function emptyMerge(m: Migration): boolean {
+  return (m.alembic?.downRevisions.length ?? 0) > 1 && m.up !== null && m.up.empty;
+}
+
 /**
  * `down-missing` and `waiver-incomplete` for every migration that is not unchanged history. An incomplete
  * waiver does not excuse a missing downgrade.
@@ -42,7 +47,7 @@ export function lintDowngrade(set: MigrationSet): Finding[] {
       });
     }
     const waived = m.waiver !== null && missing.length === 0;
-    if (waived || (m.down && !m.down.empty) || unreadable(m)) continue;
+    if (waived || (m.down && !m.down.empty) || unreadable(m) || emptyMerge(m)) continue;
     const what = m.down ? 'an empty downgrade' : 'no downgrade';
     const line = downLine(m);
     findings.push({
