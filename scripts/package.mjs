@@ -5,7 +5,16 @@
 //   dist/index.js                    the Action's entry (action.yml: main)
 //   dist/cli.js                      the CLI's entry (package.json: bin)
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -81,5 +90,6 @@ writeFileSync(
   "#!/usr/bin/env node\nimport { runCli } from './bundle/index.js';\n\nprocess.exit(await runCli(process.argv.slice(2)));\n",
 );
 chmodSync(join(dist, 'cli.js'), 0o755);
-writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
+const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ name, version, type: 'module' }, null, 2)}\n`);
 rmSync(tmp, { recursive: true, force: true });

@@ -33245,13 +33245,6 @@ module.exports = {
 
 /***/ }),
 
-/***/ 12565:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-module.exports = __nccwpck_require__.p + "93c89f0fc2e37e13bd21.js?../package.json";
-
-/***/ }),
-
 /***/ 42613:
 /***/ ((module) => {
 
@@ -42965,17 +42958,6 @@ class GateError extends Error {
 /******/ 		if (!module.children) module.children = [];
 /******/ 		return module;
 /******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/publicPath */
-/******/ (() => {
-/******/ 	var scriptUrl;
-/******/ 	if (typeof import.meta.url === "string") scriptUrl = import.meta.url
-/******/ 	// When supporting browsers where an automatic publicPath is not supported you must specify an output.publicPath manually via configuration
-/******/ 	// or pass an empty string ("") and set the __webpack_public_path__ variable from your code to use your own logic.
-/******/ 	if (!scriptUrl) throw new Error("Automatic publicPath is not supported in this browser");
-/******/ 	scriptUrl = scriptUrl.replace(/#.*$/, "").replace(/\?.*$/, "").replace(/\/[^\/]+$/, "/");
-/******/ 	__nccwpck_require__.p = scriptUrl;
 /******/ })();
 /******/ 
 /******/ /* webpack/runtime/import chunk loading */
@@ -65852,14 +65834,19 @@ const defaultIO = () => ({
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
 });
+/** The package's version: `package.json` beside `dist/` (bundle) or the repository root (compiled `lib/`). */
 async function main_version() {
-    try {
-        const pkg = JSON.parse(await (0,promises_.readFile)(new URL(/* asset import */ __nccwpck_require__(12565), __nccwpck_require__.b), 'utf8'));
-        return pkg.version;
+    for (const candidate of ['../package.json', '../../package.json']) {
+        try {
+            const pkg = JSON.parse(await (0,promises_.readFile)(new URL(candidate, import.meta.url), 'utf8'));
+            if (pkg.version)
+                return pkg.version;
+        }
+        catch {
+            // Not there: try the next place.
+        }
     }
-    catch {
-        return 'unknown';
-    }
+    return 'unknown';
 }
 /** `file:line rule message`, one finding a line. */
 function formatFinding(f, cwd, base) {

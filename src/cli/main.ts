@@ -22,15 +22,19 @@ const defaultIO = (): CliIO => ({
   isTTY: Boolean(process.stderr.isTTY),
 });
 
+/** The package's version: `package.json` beside `dist/` (bundle) or the repository root (compiled `lib/`). */
 async function version(): Promise<string> {
-  try {
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version: string;
-    };
-    return pkg.version;
-  } catch {
-    return 'unknown';
+  for (const candidate of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(candidate, import.meta.url), 'utf8')) as {
+        version?: string;
+      };
+      if (pkg.version) return pkg.version;
+    } catch {
+      // Not there: try the next place.
+    }
   }
+  return 'unknown';
 }
 
 /** `file:line rule message`, one finding a line. */
