@@ -156,6 +156,9 @@ describe('migration-gate check --database <url>', () => {
     expect(waived.waiver).toMatchObject({ owner: '@data-team' });
     expect(waived.roundtrip?.down.status).toBe('skipped');
     expect(report.findings.filter((f) => f.migration === waived.name && f.severity === 'error')).toEqual([]);
+    expect(r.stdout).toMatch(
+      /202611041200_normalize_customer_emails\.py waived: owner @data-team; rationale \S+/,
+    );
     expect(await scratchDatabases()).toEqual([]);
   });
 });

@@ -48,7 +48,12 @@ describe('down-missing', () => {
         alembic: { revision: 'c3', downRevisions, branchLabels: [], dependsOn: [] },
       });
     expect(lintDowngrade(set([merge({ ...pass, startLine: 5 }, ['a1', 'b2'])]))).toEqual([]);
-    const working = { path, text: "op.add_column('t', sa.Column('x', sa.Integer()))", startLine: 5, empty: false };
+    const working = {
+      path,
+      text: "op.add_column('t', sa.Column('x', sa.Integer()))",
+      startLine: 5,
+      empty: false,
+    };
     expect(lintDowngrade(set([merge(working, ['a1', 'b2'])])).map((f) => f.rule)).toEqual(['down-missing']);
     expect(lintDowngrade(set([merge({ ...pass, startLine: 5 }, ['a1'])])).map((f) => f.rule)).toEqual([
       'down-missing',

@@ -65899,6 +65899,12 @@ async function runCli(argv, io = defaultIO()) {
             io.stderr(`note: ${note}\n`);
         for (const finding of report.findings)
             io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
+        for (const m of report.migrations) {
+            if (!m.waiver)
+                continue;
+            const path = (0,external_node_path_.relative)(io.cwd, (0,external_node_path_.resolve)(config.cwd, m.path)) || m.path;
+            io.stdout(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}\n`);
+        }
         io.stdout(`${main_summary(report)}\n`);
         return report.verdict === 'pass' ? 0 : 1;
     }

@@ -87,6 +87,11 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
     const report = await runGate(config, { command: args.command, progress });
     for (const note of report.meta.notes) io.stderr(`note: ${note}\n`);
     for (const finding of report.findings) io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
+    for (const m of report.migrations) {
+      if (!m.waiver) continue;
+      const path = relative(io.cwd, resolve(config.cwd, m.path)) || m.path;
+      io.stdout(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}\n`);
+    }
     io.stdout(`${summary(report)}\n`);
     return report.verdict === 'pass' ? 0 : 1;
   } catch (error) {
