@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { discover } from './discover/index.js';
 import { headSha, resolveBase, type ChangedFile } from './discover/git.js';
@@ -6,7 +7,7 @@ import { lint } from './lint/index.js';
 import { scanForbidden } from './lint/forbidden.js';
 import { buildReport, writeJsonReport } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';
-import type { Finding, Report } from './types.js';
+import { GateError, type Finding, type MigrationSet, type Report } from './types.js';
 
 /** Options of one gate run. */
 export interface GateRunOptions {
@@ -34,6 +35,7 @@ export async function runGate(config: GateConfig, options: GateRunOptions): Prom
   const baseSha = config.base ? await resolveBase(config.cwd, config.base) : null;
   progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
   const sets = await discover(config, { changes: options.changes });
+  refuseReportOverInput(config, sets);
 
   progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
   const findings: Finding[] = [...lint(sets, config), ...(await scanForbidden(config))];
@@ -66,9 +68,39 @@ export async function runGate(config: GateConfig, options: GateRunOptions): Prom
     notes,
   });
   if (config.jsonPath) await writeJsonReport(config.jsonPath, report);
-  if (config.markdownPath) {
-    await writeFile(config.markdownPath, renderMarkdown(report, options.markdown ?? {}));
-  }
+  if (config.markdownPath)
+    await writeMarkdownReport(config.markdownPath, renderMarkdown(report, options.markdown ?? {}));
   progress(`[done] ${report.verdict} in ${elapsed()}`);
   return report;
+}
+
+/** A report path that names a file the gate reads (a migration, the baseline) would destroy it: refused. */
+function refuseReportOverInput(config: GateConfig, sets: MigrationSet[]): void {
+  const inputs = new Map<string, string>();
+  for (const set of sets) {
+    for (const m of set.migrations) for (const file of m.files) inputs.set(resolve(config.cwd, file), file);
+  }
+  if (config.baselineSchema) inputs.set(resolve(config.cwd, config.baselineSchema), config.baselineSchema);
+  for (const [what, path] of [
+    ['JSON', config.jsonPath],
+    ['Markdown', config.markdownPath],
+  ] as const) {
+    const input = path ? inputs.get(resolve(path)) : undefined;
+    if (input !== undefined) {
+      throw new GateError(
+        `the ${what} report ${path} would overwrite ${input}, a file the gate reads: write the report somewhere else`,
+      );
+    }
+  }
+}
+
+/** Writes the Markdown report, creating the folder; a failure is a `GateError` naming the file. */
+async function writeMarkdownReport(path: string, text: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GateError(`cannot write the Markdown report to ${path}: ${reason}`, { cause: error });
+  }
 }

@@ -12,11 +12,11 @@ import { CommentTooLongError, findComment, shouldComment, upsertComment } from '
 import { readGitHubContext, type GitHubContext } from './github/context.js';
 import { annotationsFor } from './report/annotations.js';
 import { failsAt, parseReport } from './report/json.js';
-import { COMMENT_LIMIT, renderMarkdown } from './report/markdown.js';
+import { COMMENT_LIMIT, renderMarkdown, renderWithinBytes, type MarkdownContext } from './report/markdown.js';
 import { GateError, type Report } from './types.js';
 
-/** GitHub's limit on a job summary, in characters (1 MiB); a little is kept for the summary's own frame. */
-const SUMMARY_LIMIT = 1_000_000;
+/** GitHub's limit on one step's job summary is 1 MiB of UTF-8; a little is kept in reserve. */
+const SUMMARY_BYTES = 1_000_000;
 
 /** Where the report is published: the pieces `publish` needs besides the report. */
 interface Publication {
@@ -25,6 +25,8 @@ interface Publication {
   pullNumber: number | null;
   /** Working directory relative to the repository root (file links and annotations). */
   pathPrefix: string;
+  /** Branch name of the base when the report's base is the pull request's base commit. */
+  baseRef: string | null;
   markerKey: string;
   reportPath: string;
 }
@@ -80,6 +82,7 @@ export async function run(): Promise<void> {
       inputs,
       pullNumber: gh.pullNumber,
       pathPrefix,
+      baseRef: config.base === gh.baseSha ? gh.baseRef : null,
       markerKey,
       reportPath,
     });
@@ -176,16 +179,25 @@ async function publishStoredReport(
   const octokit = inputs.token ? createOctokit(inputs.token, { baseUrl: gh.apiUrl, log: clientLog }) : null;
   const markerKey =
     inputs.commentKey ?? defaultMarkerKey(report.meta.dirs, '', inputs.settings['postgres-image']);
-  await publish(report, octokit, { gh, inputs, pullNumber, pathPrefix: '', markerKey, reportPath });
+  await publish(report, octokit, {
+    gh,
+    inputs,
+    pullNumber,
+    pathPrefix: '',
+    baseRef: null,
+    markerKey,
+    reportPath,
+  });
 }
 
 async function publish(report: Report, octokit: GitHubClient | null, p: Publication): Promise<void> {
   const { gh, inputs } = p;
-  const ctx = {
+  const ctx: MarkdownContext = {
     repoUrl: gh.repoUrl,
     headSha: report.meta.headSha ?? gh.headSha ?? undefined,
     jobSummaryUrl: gh.runUrl ?? undefined,
     pathPrefix: p.pathPrefix,
+    baseRef: p.baseRef ?? undefined,
   };
 
   for (const a of annotationsFor(report, { pathPrefix: p.pathPrefix })) {
@@ -195,7 +207,8 @@ async function publish(report: Report, octokit: GitHubClient | null, p: Publicat
   }
 
   try {
-    await core.summary.addRaw(renderMarkdown(report, { ...ctx, maxLength: SUMMARY_LIMIT })).write();
+    const summary = renderWithinBytes(report, { ...ctx, target: 'job-summary' }, SUMMARY_BYTES);
+    await core.summary.addRaw(summary).write();
   } catch (error) {
     core.warning(`cannot write the job summary: ${(error as Error).message}`);
   }
@@ -222,7 +235,7 @@ async function comment(
   report: Report,
   octokit: GitHubClient,
   p: Publication,
-  ctx: { repoUrl: string; headSha?: string; jobSummaryUrl?: string; pathPrefix: string },
+  ctx: MarkdownContext,
 ): Promise<string> {
   const target = { owner: p.gh.owner, repo: p.gh.repo, issueNumber: p.pullNumber!, marker: p.markerKey };
   try {

@@ -59,7 +59,13 @@ export async function createMigration(opts: NewMigrationOptions): Promise<{ file
       throw new GateError(`${relDir}/${file.name} already exists; not overwriting it`);
     }
   }
-  await mkdir(absDir, { recursive: true });
+  try {
+    await mkdir(absDir, { recursive: true });
+  } catch (error) {
+    throw new GateError(`cannot create the migration directory ${relDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const written: string[] = [];
   try {
     for (const file of files) {

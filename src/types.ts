@@ -202,6 +202,8 @@ export interface Report {
     baseSha: string | null;
     durationMs: number;
     notes: string[];
+    /** Requirement IDs named in the pull request's title or body, in order; absent in older reports. */
+    pullRequestRequirements?: string[];
   };
 }
 

@@ -350,6 +350,10 @@ describe('the Action bundle on a pull_request', () => {
     expect(comment.body).toContain(added);
     expect(comment.body).toContain('RL-200');
     expect(comment.body).toContain(checkout.headSha.slice(0, 7));
+    // The base by its branch name and the merge base it resolved to, linked to the commit.
+    expect(comment.body).toContain(
+      `**Base:** \`main\` (merge base [\`${checkout.baseSha.slice(0, 7)}\`](https://github.com/${OWNER}/${REPO}/commit/${checkout.baseSha}))`,
+    );
     // Only the migration the pull request adds is changed: the three on main are history.
     expect(comment.body).not.toContain('202611010900_create_customers');
     expect(fake.state.requestsTo('POST', `/repos/${OWNER}/${REPO}/issues/7/comments`)).toHaveLength(1);

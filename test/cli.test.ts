@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,60 @@ describe('errors exit 2 with one line', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('refuses to write a report over a file it reads, and leaves that file as it was', async () => {
+    const dir = join(tmp, 'overwrite');
+    cpSync(join(root, 'fixtures/lint/clean'), join(dir, 'migrations'), { recursive: true });
+    const target = `migrations/${readdirSync(join(dir, 'migrations')).sort()[0]}`;
+    const before = readFileSync(join(dir, target), 'utf8');
+    for (const [flag, what] of [
+      ['--json', 'JSON'],
+      ['--markdown', 'Markdown'],
+    ]) {
+      const r = await cli(['lint', '-q', flag!, target], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `migration-gate: the ${what} report ${join(dir, target)} would overwrite ${target}, a file the gate reads: write the report somewhere else\n`,
+      );
+      expect(readFileSync(join(dir, target), 'utf8')).toBe(before);
+    }
+    const config = await cli(['lint', '-q', '--json', '.migration-gate.yml'], dir);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/would overwrite the configuration file/);
+  });
+
+  it('creates the folder of the Markdown report, and names the file it cannot write', async () => {
+    const dir = join(tmp, 'markdown-dirs');
+    cpSync(join(root, 'fixtures/lint/clean'), join(dir, 'migrations'), { recursive: true });
+    const ok = await cli(['lint', '-q', '--markdown', 'out/deep/report.md'], dir);
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(dir, 'out/deep/report.md'), 'utf8')).toMatch(/Migration gate passed/);
+    writeFileSync(join(dir, 'plain-file'), '');
+    const bad = await cli(['lint', '-q', '--markdown', 'plain-file/report.md'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^migration-gate: cannot write the Markdown report to \S+plain-file\/report\.md: /,
+    );
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('terminal output', () => {
+  it('shows control characters of file names as escapes, so a name cannot fake lines or drive the terminal', async () => {
+    const dir = join(tmp, 'control-names');
+    mkdirSync(join(dir, 'migrations'), { recursive: true });
+    writeFileSync(join(dir, 'migrations', '202601011000_x\nfake.sql:1 ok.up.sql'), 'SELECT 1;\n');
+    writeFileSync(join(dir, 'migrations', '202601011010_\u001b[2Jred.up.sql'), 'SELECT 1;\n');
+    const r = await cli(['lint', '-q'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('\u001b');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.every((l) => l.startsWith('migrations/') || l.startsWith('migration-gate lint:'))).toBe(
+      true,
+    );
+    expect(r.stdout).toContain("name '202601011000_x\\nfake.sql:1 ok' does not match the naming pattern");
+    expect(r.stdout).toContain('migrations/202601011010_\\x1b[2Jred.up.sql:1 name-format');
   });
 });
 

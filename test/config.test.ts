@@ -39,6 +39,11 @@ describe('resolveConfig', () => {
     expect([c.database, c.databaseUrl]).toEqual(['url', 'postgresql://u:p@localhost/db']);
   });
 
+  it('gates a directory named twice once', () => {
+    const c = resolveConfig('/work', { migrations: ['db', './db/', 'other', '/work/db'] });
+    expect(c.dirs).toEqual(['db', 'other']);
+  });
+
   it('resolves working-directory and report paths', () => {
     const c = resolveConfig('/work', { 'working-directory': 'api', json: 'out/r.json' });
     expect([c.cwd, c.jsonPath]).toEqual(['/work/api', '/work/out/r.json']);
@@ -51,6 +56,8 @@ describe('resolveConfig', () => {
     [{ 'requirement-pattern': '(' }, /requirement-pattern is not a valid regular expression/],
     [{ 'requirement-pattern': 'X*' }, /matches the empty string/],
     [{ 'step-timeout': 0 }, /step-timeout must be a positive number/],
+    // Past 2^31-1 ms PostgreSQL refuses statement_timeout and Node's timer fires at once.
+    [{ 'step-timeout': 3_000_000 }, /^step-timeout must be at most 2000000 seconds .*; got '3000000'$/],
     [{ 'database-url': 'mysql://x' }, /database-url must start with postgres/],
   ])('rejects %j', (settings, message) => {
     expect(() => resolveConfig('/work', settings)).toThrow(GateError);
@@ -99,6 +106,17 @@ describe('loadConfigFile', () => {
     await expect(loadConfigFile(tmp, 'broken.yml')).rejects.toThrow(/^broken\.yml:\d+: invalid YAML/);
   });
 
+  it('ends the YAML message at its position, and says how to write a regex in double quotes', async () => {
+    writeFileSync(join(tmp, 'regex.yml'), 'naming-pattern: "^(?<timestamp>\\d{12})_(?<slug>.*)$"\n');
+    const error = await loadConfigFile(tmp, 'regex.yml').catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(GateError);
+    expect((error as Error).message).toBe(
+      "regex.yml:1: invalid YAML: Invalid escape sequence \\d at line 1, column 32 (a regex in double quotes needs each backslash doubled: write it in single quotes, '\\d+')",
+    );
+    writeFileSync(join(tmp, 'flow.yml'), 'migrations: [a\n  b: c\n');
+    await expect(loadConfigFile(tmp, 'flow.yml')).rejects.toThrow(/at line 1, column 14$/);
+  });
+
   it('fails on a missing explicit file', async () => {
     await expect(loadConfigFile(tmp, 'nope.yml')).rejects.toThrow(
       /cannot read the configuration file nope\.yml/,
@@ -112,5 +130,9 @@ describe('redactUrl', () => {
       'failed: postgres://admin:***@db:5432/x and postgresql://u:***@h/d',
     );
     expect(redactUrl('postgres://user@host/db')).toBe('postgres://user@host/db');
+    // libpq takes the password as a query parameter too.
+    expect(redactUrl('at postgresql://u@h:1/d?sslmode=disable&password=s3cr3t: connect refused')).toBe(
+      'at postgresql://u@h:1/d?sslmode=disable&password=***: connect refused',
+    );
   });
 });

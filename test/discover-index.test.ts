@@ -155,6 +155,31 @@ describe('discover on bad input', () => {
     );
   });
 
+  it('refuses a forced format that finds none of the migrations of the directory, instead of gating nothing', async () => {
+    expect(
+      await gateError(discover(configFor(root, ['fixtures/formats/sql-pair'], { format: 'umzug' }))),
+    ).toMatch(
+      /^migration directory 'fixtures\/formats\/sql-pair' holds no umzug migration, only files of another format such as '202601051000_create_customers\.(up|down)\.sql': set format auto/,
+    );
+    // A directory with nothing in it still gates nothing, whatever the format.
+    expect(
+      (await discover(configFor(root, ['fixtures/bad-input/empty'], { format: 'umzug' })))[0]!.migrations,
+    ).toEqual([]);
+  });
+
+  it('reads a file name holding a line break as a migration (the naming rule flags it), not a crash', async () => {
+    const dir = path.join(tmp, 'line-break');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, '202601011000_x\nfake.up.sql'), 'SELECT 1;\n');
+    writeFileSync(path.join(dir, '202601011000_x\nfake.down.sql'), 'SELECT 1;\n');
+    writeFileSync(path.join(dir, '202601011010_ok.up.sql'), 'SELECT 1;\n');
+    const [set] = await discover(configFor(tmp, ['line-break']));
+    expect(set!.migrations.map((m) => [m.name, m.version, m.files.length])).toEqual([
+      ['202601011000_x\nfake', null, 2],
+      ['202601011010_ok', '202601011010', 1],
+    ]);
+  });
+
   it('turns marker mistakes into parse problems with lines, and ignores README and schema dumps', async () => {
     const [set] = await discover(configFor(root, ['fixtures/bad-input/markers']));
     const dir = 'fixtures/bad-input/markers';

@@ -97,6 +97,17 @@ describe('findModuleExports', () => {
     expect(summary(methods)).toEqual({ up: { line: 2, empty: false }, down: { line: 5, empty: true } });
   });
 
+  it('finds the members of an `export default { … }` object, which the executor runs as well', () => {
+    const source = [
+      '// requirements: RL-1',
+      'export default {',
+      "  async up({ context }) { await context.sql('CREATE TABLE d (id int)'); },",
+      '  down: async () => {},',
+      '};',
+    ].join('\n');
+    expect(summary(source)).toEqual({ up: { line: 3, empty: false }, down: { line: 4, empty: true } });
+  });
+
   it('finds exports.x = … and module.exports.x = …', () => {
     const source = [
       "exports.up = async ({ context }) => context.sql('SELECT 1')",

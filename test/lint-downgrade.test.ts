@@ -21,6 +21,35 @@ describe('down-missing', () => {
     );
   });
 
+  it('reports an empty .down.sql at that file, line 1', () => {
+    const m = migration('202611010000_a');
+    m.down = { path: 'migrations/202611010000_a.down.sql', text: '  \n\n', startLine: 1, empty: true };
+    const [finding] = lintDowngrade(set([m]));
+    expect(finding).toMatchObject({
+      rule: 'down-missing',
+      path: 'migrations/202611010000_a.down.sql',
+      line: 1,
+    });
+    expect(finding!.message).toContain('has an empty downgrade');
+  });
+
+  it('does not call a .down.sql that exists but cannot be read missing: its parse-error says why', () => {
+    const m = migration('202611010000_a', {
+      down: null,
+      parseProblems: [
+        {
+          path: 'migrations/202611010000_a.down.sql',
+          line: null,
+          message: 'cannot read the file: permission denied (EACCES)',
+        },
+      ],
+    });
+    expect(lintDowngrade(set([m]))).toEqual([]);
+    // A problem of the up file itself does not excuse a missing down file.
+    m.parseProblems[0]!.path = m.path;
+    expect(pairs(lintDowngrade(set([m])))).toEqual(['down-missing 202611010000_a']);
+  });
+
   it('reports an empty down section of a marker file at its marker line', () => {
     const path = 'migrations/202611010000_a.sql';
     const m = migration('202611010000_a', {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,6 +50,16 @@ describe('createMigration', () => {
     ]);
     expect(await read(files[0]!)).toMatch(/^-- requirements: \n/);
     expect(await read(files[1]!)).toContain('--');
+  });
+
+  it('names the directory it cannot create in a GateError', async () => {
+    // A dangling symbolic link: the directory does not exist, and mkdir cannot create it (even as root).
+    await symlink(join(cwd, 'nowhere', 'gone'), join(cwd, 'db'));
+    const message = await failure(
+      createMigration({ config: config(), dir: 'db/migrations', slug: 'add_invoice_index' }),
+    );
+    expect(message).toMatch(/^cannot create the migration directory db\/migrations: E[A-Z]+: /);
+    expect(message).not.toContain('\n');
   });
 
   it('uses 14 digits under utc-second and the next zero-padded number under sequential', async () => {

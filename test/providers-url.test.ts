@@ -89,6 +89,35 @@ describe('url provider', () => {
     await provider.close();
   });
 
+  it('drops a database still being created when it closes (SIGINT during CREATE DATABASE)', async () => {
+    const provider = new UrlProvider(TEST_DATABASE_URL);
+    const source = await provider.createScratch();
+    created.push(source.name);
+    const client = await source.connect();
+    // Enough data that copying it keeps CREATE DATABASE … TEMPLATE busy for a while.
+    await client.query(
+      "CREATE TABLE filler AS SELECT g, repeat('x', 400) AS pad FROM generate_series(1, 100000) AS g",
+    );
+    await client.end();
+    const copying = provider.copyScratch(source).then(
+      (copy) => copy.name,
+      () => null,
+    );
+    let inFlight: string | null = null;
+    for (let i = 0; i < 200 && !inFlight; i++) {
+      const row = await admin.query<{ name: string }>(
+        `SELECT substring(query FROM 'CREATE DATABASE "(migration_gate_[a-z0-9]+)" TEMPLATE "${source.name}"') AS name
+           FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'CREATE DATABASE %'`,
+      );
+      inFlight = row.rows.find((r) => r.name)?.name ?? null;
+    }
+    expect(inFlight, 'CREATE DATABASE … TEMPLATE was never seen running').not.toBeNull();
+    created.push(inFlight!);
+    await provider.close();
+    expect(await copying).toBe(inFlight);
+    expect(await databaseExists(inFlight!)).toBe(false);
+  });
+
   it('refuses a role that may not create databases, and creates nothing', async () => {
     const role = `mg_nocreate_${randomBytes(4).toString('hex')}`;
     const password = `pw-${randomBytes(6).toString('hex')}`;
@@ -136,6 +165,38 @@ describe('url provider', () => {
     await provider.close();
   });
 
+  it('refuses a URL node-postgres cannot parse in one line, without the password', async () => {
+    // An unencoded '/' in the password: the URL parser reads 'postgres' as the host and fails.
+    const provider = new UrlProvider('postgresql://gate:half/secret@127.0.0.1:1/app');
+    const error = await provider.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GateError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('secret');
+    expect(message).toBe(
+      'cannot connect to PostgreSQL at postgresql://gate:***@127.0.0.1:1/app: Invalid URL (percent-encode characters such as / @ : # ? in the user name and password)',
+    );
+    await provider.close();
+  });
+
+  it('hides a password given as a query parameter', async () => {
+    const provider = new UrlProvider('postgresql://gate@127.0.0.1:1/app?password=qu3ry-secret', {
+      connectTimeoutMs: 2_000,
+    });
+    const error = await provider.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GateError);
+    expect((error as Error).message).not.toContain('qu3ry-secret');
+    expect((error as Error).message).toMatch(
+      /^cannot connect to PostgreSQL at postgresql:\/\/gate@127\.0\.0\.1:1\/app\?password=\*\*\*: .*ECONNREFUSED/,
+    );
+    await provider.close();
+  });
+
   it('gives up on a server that accepts TCP but never answers', async () => {
     const net = await import('node:net');
     const silent = net.createServer(() => undefined);
@@ -166,6 +227,12 @@ describe('url helpers', () => {
       'postgresql://app:***@db.example:5433/main?sslmode=require',
     );
     expect(displayUrl('postgres://app@db/main')).toBe('postgres://app@db/main');
+    expect(displayUrl('postgres://app@db/main?sslmode=disable&password=hunter2')).toBe(
+      'postgres://app@db/main?sslmode=disable&password=***',
+    );
+    expect(
+      scrubSecrets('role "app" at db: hunter2 rejected', 'postgres://app@db/main?password=hunter2'),
+    ).toBe('role "app" at db: *** rejected');
     const url = 'postgres://app:p%40ss%2Fword@db/main';
     expect(scrubSecrets('failed for postgres://app:p%40ss%2Fword@db/main with p@ss/word', url)).toBe(
       'failed for postgres://app:***@db/main with ***',

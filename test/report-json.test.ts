@@ -140,6 +140,13 @@ describe('buildReport', () => {
     ]);
     const withoutPr = buildReport(input({ sets }));
     expect(withoutPr.migrations[1]).toMatchObject({ requirements: [], requirementsSource: 'none' });
+    // The PR's own IDs are kept for the coverage section, and survive the round trip through JSON.
+    expect(withPr.meta.pullRequestRequirements).toEqual(['RL-204', 'RL-205']);
+    expect(parseReport(JSON.stringify(withPr), 'r.json').meta.pullRequestRequirements).toEqual([
+      'RL-204',
+      'RL-205',
+    ]);
+    expect(withoutPr.meta).not.toHaveProperty('pullRequestRequirements');
   });
 
   it('shows a complete waiver with all its fields, an incomplete one as null', () => {

@@ -1,6 +1,14 @@
 import { parsers } from 'prettier/plugins/markdown';
 import { describe, expect, it } from 'vitest';
-import { commentMarker, COMMENT_LIMIT, formatDuration, renderMarkdown } from '../src/report/markdown.js';
+import {
+  commentMarker,
+  COMMENT_LIMIT,
+  diffLine,
+  formatDuration,
+  renderMarkdown,
+  renderWithinBytes,
+} from '../src/report/markdown.js';
+import { describeDifference } from '../src/roundtrip/diff.js';
 import type { Finding, Report, ReportMigration } from '../src/types.js';
 
 interface Node {
@@ -94,6 +102,7 @@ describe('renderMarkdown', () => {
     expect(lines[1]).toBe('### ✅ Migration gate passed');
     expect(md).toContain(`[\`${BASE.slice(0, 7)}\`](${REPO}/commit/${BASE})`);
     expect(md).toContain(`[\`${HEAD.slice(0, 7)}\`](${REPO}/commit/${HEAD})`);
+    expect(md).toContain(`**Base:** \`main\` (merge base [\`${BASE.slice(0, 7)}\`](${REPO}/commit/${BASE}))`);
     expect(md).toContain('**Database:** PostgreSQL 17.2 (container)');
     expect(renderMarkdown(report({ verdict: 'fail' })).split('\n')[0]).toBe('### ❌ Migration gate failed');
   });
@@ -189,7 +198,13 @@ describe('renderMarkdown', () => {
       'none',
       '@payments-team: backfill rewrites 40M rows; cannot be undoneticket=PAY-9',
     ]);
-    expect(cells(rows[3]!).slice(3, 8)).toEqual(['❌ 1 ⚠️ 1', '❌ 3 ms', '⏭️ skipped', '⏭️ skipped', '—']);
+    expect(cells(rows[3]!).slice(3, 8)).toEqual([
+      '❌ name-format⚠️ requirement-missing',
+      '❌ 3 ms',
+      '⏭️ skipped',
+      '⏭️ skipped',
+      '—',
+    ]);
     const link = nodes(rows[1]!).find((n) => n.type === 'link');
     expect(link?.url).toBe(`${REPO}/blob/${HEAD}/migrations/202611211430_add_invoice_index.sql`);
   });
@@ -225,7 +240,12 @@ describe('renderMarkdown', () => {
       `<details><summary>${name}: Schema after down differs from before up (2 differences)</summary>`,
     );
     const code = nodes(root).find((n) => n.type === 'code');
-    expect(code).toMatchObject({ lang: 'diff', value: mismatch(name, 2).details!.join('\n') });
+    expect(code).toMatchObject({
+      lang: 'diff',
+      value: mismatch(name, 2)
+        .details!.map((d) => `~ ${d}`)
+        .join('\n'),
+    });
   });
 
   it('links deleted migrations at the base commit', () => {
@@ -317,7 +337,7 @@ describe('renderMarkdown', () => {
     expect(tableRows[1]?.children).toHaveLength(9);
     expect(text(tableRows[1]!.children![0]!)).toBe(hostile);
     const code = nodes(root).find((n) => n.type === 'code');
-    expect(code?.value).toBe(`${hostile}\n\`\`\``);
+    expect(code?.value).toBe(`~ ${hostile}\n~ \`\`\``);
   });
 
   it('drops the diffs first when the full text is too long', () => {
@@ -372,6 +392,194 @@ describe('renderMarkdown', () => {
   it('links nothing without a repository URL and ignores unsafe URLs', () => {
     const md = renderMarkdown(report(), { repoUrl: 'javascript:alert(1)', jobSummaryUrl: 'http://x) [y' });
     expect(md).not.toContain('](');
+  });
+});
+
+describe('renderMarkdown: what a reviewer reads in each row', () => {
+  const name = '202611211430_add_invoice_index';
+
+  async function cellsOf(md: string): Promise<string[][]> {
+    const root = await parse(md);
+    return nodes(root)
+      .filter((n) => n.type === 'tableRow')
+      .map((r) => (r.children ?? []).map((c) => text(c)));
+  }
+
+  it('marks a down that ran but left the schema changed, and a re-up that differs', async () => {
+    const findings: Finding[] = [
+      mismatch(name, 1),
+      { ...mismatch(name, 1), rule: 'reup-mismatch', path: `migrations/${name}.sql` },
+    ];
+    const rows = await cellsOf(renderMarkdown(report({ verdict: 'fail', findings })));
+    expect(rows[1]!.slice(3, 7)).toEqual([
+      '✓',
+      '✅ 12 ms',
+      '❌ 8 msschema not restored',
+      '❌ 1.5 sschema differs',
+    ]);
+  });
+
+  it('says "no downgrade" when the down step was skipped for lack of one', async () => {
+    const m = row(name, {
+      roundtrip: {
+        up: { status: 'pass', ms: 5 },
+        down: { status: 'skipped', ms: 0 },
+        reup: { status: 'skipped', ms: 0 },
+      },
+    });
+    const findings: Finding[] = [
+      { rule: 'down-missing', severity: 'error', migration: name, path: m.path, message: 'no downgrade' },
+      { rule: 'order', severity: 'error', migration: name, path: m.path, line: 1, message: 'a' },
+      { rule: 'order', severity: 'error', migration: name, path: m.path, line: 1, message: 'b' },
+    ];
+    const rows = await cellsOf(renderMarkdown(report({ verdict: 'fail', migrations: [m], findings })));
+    expect(rows[1]!.slice(3, 7)).toEqual([
+      '❌ down-missing❌ order ×2',
+      '✅ 5 ms',
+      '⏭️ no downgrade',
+      '⏭️ skipped',
+    ]);
+  });
+
+  it('shows schema differences as diff lines: + left behind, - taken away, ~ changed', () => {
+    const labels = { before: 'before up', after: 'after down' };
+    const added = describeDifference(
+      {
+        change: 'added',
+        kind: 'index',
+        name: 'public.orders_created_at_idx',
+        table: 'public.orders',
+        props: [],
+      },
+      labels,
+    );
+    const removed = describeDifference(
+      { change: 'removed', kind: 'table', name: 'public.audit_log', table: null, props: [] },
+      labels,
+    );
+    const changed = describeDifference(
+      {
+        change: 'changed',
+        kind: 'column',
+        name: 'public.orders.status',
+        table: 'public.orders',
+        props: [{ prop: 'default', before: null, after: "'new'::text" }],
+      },
+      labels,
+    );
+    expect([diffLine(added), diffLine(removed), diffLine(changed)].map((l) => l.slice(0, 2))).toEqual([
+      '+ ',
+      '- ',
+      '~ ',
+    ]);
+    const md = renderMarkdown(
+      report({ verdict: 'fail', findings: [{ ...mismatch(name, 0), details: [added, removed] }] }),
+    );
+    expect(md).toContain(`\`\`\`diff\n+ ${added}\n- ${removed}\n\`\`\``);
+  });
+
+  it('names the base branch once and the merge base by SHA', () => {
+    const md = (base: string, baseRef?: string) =>
+      renderMarkdown(report({ base }), { repoUrl: REPO, baseRef }).split('\n')[4];
+    const link = (sha: string) => `[\`${sha.slice(0, 7)}\`](${REPO}/commit/${sha})`;
+    // A pull request's base commit that is the merge base: the SHA once, with the branch name when known.
+    expect(md(BASE)).toBe(`**Base:** ${link(BASE)} · **Head:** ${link(HEAD)}  `);
+    expect(md(BASE, 'main')).toBe(
+      `**Base:** \`main\` (merge base ${link(BASE)}) · **Head:** ${link(HEAD)}  `,
+    );
+    const tip = '0123456789abcdef0123456789abcdef01234567';
+    expect(md(tip)).toBe(`**Base:** ${link(tip)} (merge base ${link(BASE)}) · **Head:** ${link(HEAD)}  `);
+  });
+
+  it('says which kind of database ran the round-trip', () => {
+    const db = (provider: 'embedded' | 'container' | 'url', serverVersion: string) =>
+      renderMarkdown(report({ database: { provider, serverVersion } }))
+        .split('\n')
+        .find((l) => l.startsWith('**Database:**'));
+    expect(db('url', '15.18')).toBe('**Database:** PostgreSQL 15.18 (server URL)');
+    expect(db('embedded', '18.6')).toBe('**Database:** PostgreSQL 18.6 (embedded PGlite)');
+  });
+
+  it('links no file outside the repository', () => {
+    const findings: Finding[] = ['/home/runner/db/x.sql', '../../../outside/x.sql', '../db/y.sql'].map(
+      (path) => ({ rule: 'parse-error', severity: 'error', migration: null, path, message: 'm' }),
+    );
+    const md = renderMarkdown(report({ verdict: 'fail', findings }), {
+      repoUrl: REPO,
+      pathPrefix: 'services/api',
+    });
+    const items = md.split('\n').filter((l) => l.startsWith('- ❌'));
+    expect(items).toEqual([
+      '- ❌ `parse-error` /home/runner/db/x.sql: m',
+      '- ❌ `parse-error` ../../../outside/x.sql: m',
+      `- ❌ \`parse-error\` [../db/y.sql](${REPO}/blob/${HEAD}/services/db/y.sql): m`,
+    ]);
+  });
+
+  it('shows requirement IDs of the pull request that no migration is mapped to', () => {
+    const md = renderMarkdown(report({}, { pullRequestRequirements: ['RL-101', 'RL-200'] }));
+    expect(md).toContain(
+      "Named in the pull request: RL-101, RL-200; mapped to no migration: RL-200 (a migration's own `requirements:` tag takes precedence)",
+    );
+    const all = renderMarkdown(report({}, { pullRequestRequirements: ['RL-101'] }));
+    expect(all).toContain('Named in the pull request: RL-101\n');
+  });
+});
+
+describe('renderMarkdown: a report longer than a comment', () => {
+  const migrations = Array.from({ length: 5 }, (_, i) => row(`20260101000${i}_m${i}`));
+  const findings: Finding[] = Array.from({ length: 3000 }, (_, i) => ({
+    rule: i % 3 ? 'forbidden-pattern' : 'requirement-missing',
+    severity: i % 3 ? 'error' : 'warning',
+    migration: null,
+    path: `app/models/file_${i}.py`,
+    line: i + 1,
+    message: `create_all() changes the schema outside the migration history (sqlalchemy-create-all) ${i}`,
+    details: ['Base.metadata.create_all(engine)'],
+  }));
+  const big = report({ verdict: 'fail', migrations, findings });
+
+  it('keeps the migrations table and a count per rule, and as many findings as fit', async () => {
+    const md = renderMarkdown(big, { marker: 'db', repoUrl: REPO, jobSummaryUrl: `${REPO}/actions/runs/7` });
+    expect(md.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(md.length).toBeGreaterThan(COMMENT_LIMIT - 2000);
+    expect(md).toContain(`[job summary](${REPO}/actions/runs/7)`);
+    expect(md).not.toContain('<details>');
+    const root = await parse(md);
+    const rows = nodes(root)
+      .filter((n) => n.type === 'tableRow')
+      .map((r) => (r.children ?? []).map((c) => text(c)));
+    expect(rows.filter((r) => r.length === 9)).toHaveLength(6);
+    expect(rows).toContainEqual(['❌ forbidden-pattern', '2000']);
+    expect(rows).toContainEqual(['⚠️ requirement-missing', '1000']);
+    expect(md).toMatch(/- … and \d+ more findings\n/);
+    expect(md).toContain('### Requirements');
+  });
+
+  it('points the shortened job summary at the JSON report', () => {
+    const md = renderMarkdown(big, { maxLength: 20_000, target: 'job-summary', jobSummaryUrl: `${REPO}/x` });
+    expect(md.length).toBeLessThanOrEqual(20_000);
+    expect(md).toContain('the full report is the JSON report (the `report-path` output)');
+    expect(md).not.toContain('job summary](');
+  });
+});
+
+describe('renderWithinBytes', () => {
+  it('keeps a text of multi-byte characters within a limit of UTF-8 bytes', () => {
+    const findings: Finding[] = Array.from({ length: 2000 }, (_, i) => ({
+      rule: 'parse-error',
+      severity: 'error',
+      migration: null,
+      path: `migrations/${'表'.repeat(40)}_${i}.sql`,
+      message: '無効な移行ファイル'.repeat(10),
+    }));
+    const big = report({ verdict: 'fail', findings });
+    expect(Buffer.byteLength(renderMarkdown(big, { maxLength: 100_000 }))).toBeGreaterThan(200_000);
+    const md = renderWithinBytes(big, { target: 'job-summary' }, 100_000);
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(100_000);
+    expect(Buffer.byteLength(md)).toBeGreaterThan(90_000);
+    expect(md).toContain('| Migration | Change |');
+    expect(md).toContain('the full report is the JSON report');
   });
 });
 

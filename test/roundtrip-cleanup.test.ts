@@ -1,5 +1,15 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { beginRun, registerCleanup, runCleanups, setExitForSignals } from '../src/roundtrip/cleanup.js';
+import { runCli } from '../src/cli/main.js';
+import {
+  beginRun,
+  registerCleanup,
+  runCleanups,
+  setExitForSignals,
+  signalExit,
+} from '../src/roundtrip/cleanup.js';
 import { UrlProvider } from '../src/roundtrip/providers/url.js';
 import { runRoundTrips } from '../src/roundtrip/runner.js';
 import { TEST_DATABASE_URL } from './helpers/db.js';
@@ -45,7 +55,11 @@ describe('cleanup registry', () => {
     registerCleanup(() => {
       cleaned = true;
     });
+    expect(signalExit()).toBeNull();
     process.emit('SIGTERM', 'SIGTERM');
+    const pending = signalExit();
+    expect(pending).not.toBeNull();
+    expect(await pending).toBe(143);
     await new Promise((r) => setTimeout(r, 50));
     expect(cleaned).toBe(true);
     expect(exits).toEqual([143]);
@@ -83,5 +97,39 @@ describe('interrupting a round-trip', () => {
     expect(exits).toEqual([130]);
     expect(await databasesLeft(provider.created.map((s) => s.name))).toEqual([]);
     expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+
+  it('makes the CLI exit 130 on SIGINT, without blaming the database it just dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-signal-'));
+    try {
+      mkdirSync(join(dir, 'm'));
+      writeFileSync(
+        join(dir, 'm', '202601011000_wait.up.sql'),
+        '-- requirements: RL-1\nSELECT pg_sleep(60);\n',
+      );
+      writeFileSync(join(dir, 'm', '202601011000_wait.down.sql'), 'SELECT 1;\n');
+      let stderr = '';
+      let signalled = false;
+      const code = await runCli(['check', '--dir', 'm', '--database', TEST_DATABASE_URL], {
+        stdout: () => undefined,
+        stderr: (text) => {
+          stderr += text;
+          // The scratch database is up: the step (pg_sleep) starts right after.
+          if (!signalled && text.includes('database: url')) {
+            signalled = true;
+            setTimeout(() => process.emit('SIGINT', 'SIGINT'), 300);
+          }
+        },
+        cwd: dir,
+        isTTY: false,
+      });
+      expect(signalled).toBe(true);
+      expect(code).toBe(130);
+      expect(stderr).not.toMatch(/lost the connection|^migration-gate: (?!SIGINT)/m);
+      for (let i = 0; i < 100 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(exits).toEqual([130]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

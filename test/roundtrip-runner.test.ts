@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runRoundTrips } from '../src/roundtrip/runner.js';
 import type { RoundTripOutcome } from '../src/roundtrip/runner.js';
+import { discover } from '../src/discover/index.js';
 import { UrlProvider } from '../src/roundtrip/providers/url.js';
 import type { ScratchDatabase } from '../src/roundtrip/types.js';
 import { GateError } from '../src/types.js';
@@ -229,7 +233,8 @@ describe('round-trip on a PostgreSQL server', () => {
     expect(finding.message).toMatch(
       /^up failed: BEGIN inside a migration that runs in a transaction: it would break/,
     );
-    expect(finding.message).toContain('transaction:false');
+    // Paired SQL files cannot opt out (a directory holds one format): no dbmate or goose marker to suggest.
+    expect(finding.message).toMatch(/Remove it: this migration format always runs in a transaction$/);
   });
 
   it("fails CREATE INDEX CONCURRENTLY in a transaction with PostgreSQL's message, at its line", async () => {
@@ -346,6 +351,40 @@ describe('round-trip on a PostgreSQL server', () => {
       reup: { status: 'pass' },
     });
     expect(outcome.results.get(last.path)?.impact?.added).toEqual(['column public.orders.note']);
+  });
+
+  it("reports a module's own system error (a missing file) as up-failed at its line, not as a lost connection", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-runner-'));
+    try {
+      mkdirSync(join(dir, 'm'));
+      writeFileSync(
+        join(dir, 'm', '202601011000_seed.mjs'),
+        [
+          "import { readFileSync } from 'node:fs';",
+          'export async function up({ context }) {',
+          "  readFileSync(new URL('./seed.csv', import.meta.url), 'utf8');",
+          "  await context.sql('CREATE TABLE seeded (v text)');",
+          '}',
+          "export async function down({ context }) { await context.sql('DROP TABLE seeded'); }",
+        ].join('\n'),
+      );
+      // A file discovery could not read as a module (binary) is reported by the lint and not run.
+      writeFileSync(join(dir, 'm', '202601011010_binary.mjs'), Buffer.from([0x65, 0x78, 0x00, 0x00]));
+      const config = roundTripConfig({ cwd: dir, dirs: ['m'] });
+      const [set] = await discover(config);
+      const outcome = await run([set!], { cwd: dir, dirs: ['m'] });
+      expect(outcome.findings.map((f) => `${f.rule} ${f.path}:${f.line}`)).toEqual([
+        'up-failed m/202601011000_seed.mjs:3',
+      ]);
+      expect(outcome.findings[0]!.message).toMatch(/^up failed: ENOENT: no such file or directory/);
+      expect(outcome.results.get('m/202601011010_binary.mjs')).toEqual({
+        roundtrip: null,
+        impact: null,
+        waived: false,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts nothing when no migration changed', async () => {

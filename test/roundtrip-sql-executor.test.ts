@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorLine, runStatements, sqlExecutor, transactionControl } from '../src/roundtrip/executors/sql.js';
+import {
+  errorLine,
+  runStatements,
+  sqlExecutor,
+  transactionControl,
+  transactionControlMessage,
+} from '../src/roundtrip/executors/sql.js';
 import { UrlProvider } from '../src/roundtrip/providers/url.js';
 import { StepError } from '../src/roundtrip/types.js';
 import type { ScratchDatabase, StepContext } from '../src/roundtrip/types.js';
@@ -25,6 +31,22 @@ describe('transaction control', () => {
     expect(transactionControl('CREATE TABLE begin_log (id int)')).toBeNull();
     expect(transactionControl('BEGINNING')).toBeNull();
     expect(transactionControl('DO $$ BEGIN PERFORM 1; END $$')).toBeNull();
+  });
+
+  it("names the migration's own way out of the transaction, and none where its format has none", () => {
+    const tail = (dialect: Parameters<typeof transactionControlMessage>[1]) =>
+      transactionControlMessage('COMMIT', dialect).split('wraps every migration in. ')[1];
+    expect(tail({ dialect: 'dbmate' })).toBe(
+      "Remove it, or opt out of the transaction with '-- migrate:up transaction:false'",
+    );
+    expect(tail({ dialect: 'goose' })).toBe(
+      "Remove it, or opt out of the transaction with '-- +goose NO TRANSACTION'",
+    );
+    expect(tail({ dialect: 'sql-migrate' })).toBe(
+      "Remove it, or opt out of the transaction with '-- +migrate Up notransaction'",
+    );
+    expect(tail({ dialect: 'pair' })).toBe('Remove it: this migration format always runs in a transaction');
+    expect(tail({ dialect: null })).toBe('Remove it: this migration format always runs in a transaction');
   });
 });
 
@@ -102,11 +124,15 @@ describe('sql executor on PostgreSQL', () => {
       splitStatements('CREATE TABLE u (a int);\nCOMMIT;', 1),
       'u.sql',
       true,
+      { dialect: 'pair' },
     ).then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ line: 2, path: 'u.sql' });
+    expect((error as Error).message).toMatch(
+      /Remove it: this migration format always runs in a transaction$/,
+    );
     expect((await client.query("SELECT to_regclass('public.u') AS t")).rows[0].t).toBeNull();
   });
 });

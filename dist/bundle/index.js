@@ -42333,10 +42333,11 @@ const MARKERS = {
 const GOOSE_NO_TRANSACTION = /^\s*--\s*\+goose\s+no\s+transaction\s*$/i;
 /** What an SQL file name says about its role: half of a pair, or a single file with markers. */
 function sqlFileRole(fileName) {
-    const pair = /^(.*)\.(up|down)\.sql$/i.exec(fileName);
+    // `s`: a file name may hold a line break; it is still a migration (that the naming rule rejects).
+    const pair = /^(.*)\.(up|down)\.sql$/is.exec(fileName);
     if (pair && pair[1])
         return { name: pair[1], role: pair[2].toLowerCase() };
-    const single = /^(.+)\.sql$/i.exec(fileName);
+    const single = /^(.+)\.sql$/is.exec(fileName);
     return single ? { name: single[1], role: 'single' } : null;
 }
 /** The marker dialect of a single-file SQL migration: the dialect of its first up or down marker. */
@@ -42803,6 +42804,109 @@ function trackBeginAtomic(word, identifierCount, identifiers, beginDepth, parenD
             beginDepth--;
     }
     return { identifierCount, identifiers, beginDepth };
+}
+
+
+/***/ }),
+
+/***/ 80487:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Te: () => (/* binding */ beginRun),
+/* harmony export */   hU: () => (/* binding */ signalExit),
+/* harmony export */   qE: () => (/* binding */ registerCleanup)
+/* harmony export */ });
+/* unused harmony exports runCleanups, setExitForSignals */
+const registry = new Set();
+let activeRuns = 0;
+let exiting = false;
+/** The signal handling under way: resolves to the exit status once the cleanups ran. */
+let handling = null;
+let exitFn = (code) => process.exit(code);
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
+const CLEANUP_DEADLINE_MS = 15_000;
+/** Registers a cleanup; returns the function that unregisters it (call it once the thing is undone). */
+function registerCleanup(fn) {
+    registry.add(fn);
+    return () => {
+        registry.delete(fn);
+    };
+}
+/** Runs every registered cleanup once (most recent first), never throwing; returns the errors met. */
+async function runCleanups() {
+    const fns = [...registry].reverse();
+    registry.clear();
+    const errors = [];
+    for (const fn of fns) {
+        try {
+            await fn();
+        }
+        catch (error) {
+            errors.push(error);
+        }
+    }
+    return errors;
+}
+async function onSignal(signal) {
+    const code = SIGNAL_EXIT[signal];
+    if (exiting) {
+        exitFn(code);
+        return;
+    }
+    exiting = true;
+    handling = (async () => {
+        process.stderr.write(`migration-gate: ${signal}: dropping scratch databases…\n`);
+        let timer;
+        await Promise.race([
+            runCleanups(),
+            new Promise((resolve) => {
+                timer = setTimeout(resolve, CLEANUP_DEADLINE_MS);
+            }),
+        ]);
+        clearTimeout(timer);
+        return code;
+    })();
+    exitFn(await handling);
+}
+/**
+ * While SIGINT or SIGTERM is being handled: a promise of the exit status (130 / 143) that resolves once the
+ * cleanups ran; else null. A run that fails because its databases were just dropped ends with this status.
+ */
+function signalExit() {
+    return exiting ? handling : null;
+}
+const onSigint = () => void onSignal('SIGINT');
+const onSigterm = () => void onSignal('SIGTERM');
+/**
+ * Marks a run as active: while any run is active, SIGINT and SIGTERM run the cleanups and then exit with
+ * 130 / 143. Returns the function that ends the run (and removes the handlers after the last run).
+ */
+function beginRun() {
+    if (activeRuns === 0) {
+        exiting = false;
+        handling = null;
+        process.on('SIGINT', onSigint);
+        process.on('SIGTERM', onSigterm);
+    }
+    activeRuns++;
+    let ended = false;
+    return () => {
+        if (ended)
+            return;
+        ended = true;
+        activeRuns--;
+        if (activeRuns === 0) {
+            process.off('SIGINT', onSigint);
+            process.off('SIGTERM', onSigterm);
+        }
+    };
+}
+/** Replaces `process.exit` for the signal handlers (tests); returns the previous function. */
+function setExitForSignals(fn) {
+    const previous = exitFn;
+    exitFn = fn;
+    return previous;
 }
 
 
@@ -44429,7 +44533,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
+const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -55757,7 +55861,12 @@ async function loadConfigFile(cwd, file) {
     }
     catch (error) {
         const line = error instanceof dist.YAMLParseError ? `:${error.linePos?.[0]?.line ?? 1}` : '';
-        throw new types/* GateError */.u(`${name}${line}: invalid YAML: ${error.message.split('\n')[0]}`);
+        // The parser's first line ends in ':' before a code frame that is not shown here.
+        const reason = (error.message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+        const hint = /escape sequence/i.test(reason)
+            ? " (a regex in double quotes needs each backslash doubled: write it in single quotes, '\\d+')"
+            : '';
+        throw new types/* GateError */.u(`${name}${line}: invalid YAML: ${reason}${hint}`);
     }
     const parsed = fileSchema.safeParse(data);
     if (!parsed.success) {
@@ -55806,6 +55915,11 @@ function positive(key, value, fallback, allowZero = false) {
     return value;
 }
 /**
+ * The longest step timeout, in seconds: PostgreSQL's `statement_timeout` and Node's timers both stop at
+ * 2^31-1 ms (about 24.8 days); past that the server refuses the setting and the timer fires at once.
+ */
+const MAX_STEP_TIMEOUT_SEC = 2_000_000;
+/**
  * Merges settings (later sources win: file, then flags or inputs) into one validated `GateConfig`.
  * `baseCwd` is where the process runs; `working-directory` is resolved against it.
  */
@@ -55820,7 +55934,18 @@ function resolveConfig(baseCwd, ...sources) {
     const cwd = s['working-directory'] ? (0,external_node_path_.resolve)(baseCwd, s['working-directory']) : baseCwd;
     const config = defaultConfig(cwd);
     if (s.migrations && s.migrations.length > 0) {
-        config.dirs = s.migrations.map((d) => d.trim()).filter((d) => d.length > 0);
+        // One directory named twice (`db`, `./db/`) is gated once.
+        const seen = new Set();
+        config.dirs = s.migrations
+            .map((d) => d.trim())
+            .filter((d) => d.length > 0)
+            .filter((d) => {
+            const key = (0,external_node_path_.resolve)(cwd, d);
+            if (seen.has(key))
+                return false;
+            seen.add(key);
+            return true;
+        });
     }
     if (s.format)
         config.format = load_oneOf('format', s.format, FORMATS);
@@ -55863,6 +55988,9 @@ function resolveConfig(baseCwd, ...sources) {
     if (s['fail-on'])
         config.failOn = load_oneOf('fail-on', s['fail-on'], LEVELS);
     config.stepTimeoutSec = positive('step-timeout', s['step-timeout'], config.stepTimeoutSec);
+    if (config.stepTimeoutSec > MAX_STEP_TIMEOUT_SEC) {
+        throw new types/* GateError */.u(`step-timeout must be at most ${MAX_STEP_TIMEOUT_SEC} seconds (about 23 days); got '${config.stepTimeoutSec}'`);
+    }
     config.clockSkewSec = positive('clock-skew', s['clock-skew'], config.clockSkewSec, true);
     if (s['alembic-command'])
         config.alembicCommand = s['alembic-command'];
@@ -55893,7 +56021,9 @@ function compileForbidden(list) {
 }
 /** Replaces the password of a PostgreSQL URL (also inside a longer text) with `***`. */
 function redactUrl(text) {
-    return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+    return text
+        .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+        .replace(/(postgres(?:ql)?:\/\/\S*?[?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi, '$1***');
 }
 
 // EXTERNAL MODULE: ./lib/discover/formats/sql.js
@@ -56356,7 +56486,10 @@ class ModuleScanner {
                 let p = k + 1;
                 if (this.is(p, 'declare'))
                     continue;
-                if (this.is(p, 'async') && this.is(p + 1, 'function')) {
+                if (this.is(p, 'default') && this.is(p + 1, '{')) {
+                    this.objectMembers(p + 1, add);
+                }
+                else if (this.is(p, 'async') && this.is(p + 1, 'function')) {
                     add(this.tokens[p + 2]?.value ?? '', this.readValue(p), k);
                 }
                 else if (this.is(p, 'function')) {
@@ -57026,16 +57159,24 @@ async function discoverDirectory(config, dir, base) {
         throw directoryError(error, dir, absDir);
     }
     const forced = config.format;
+    const migrationLike = (name) => /^\d/.test(name) || (0,naming/* parseName */.$q)(name, config.namingPattern).matches;
     const candidates = names.filter((name) => {
         const kind = candidateKind(name);
         return kind !== null && (forced === 'auto' || formatOfKind(kind) === forced);
     });
+    if (forced !== 'auto' && candidates.length === 0) {
+        // Migrations of another format only: gating none of them would pass a gate that looked at nothing.
+        const other = names.find((name) => candidateKind(name) !== null && migrationLike(stemOf(name)));
+        if (other) {
+            throw new types/* GateError */.u(`migration directory '${dir}' holds no ${forced} migration, only files of another format such as ` +
+                `'${other}': set format auto (detected per directory) or this directory's own format`);
+        }
+    }
     const [files, baseFiles] = await Promise.all([
         mapLimit(candidates, READ_CONCURRENCY, (name) => loadFile(external_node_path_.join(absDir, name), name)),
         base ? listFilesAtBase(config.cwd, base.sha, dir) : Promise.resolve(null),
     ]);
     const detected = detectFormat(files, dir, forced);
-    const migrationLike = (name) => /^\d/.test(name) || (0,naming/* parseName */.$q)(name, config.namingPattern).matches;
     let format;
     let migrations;
     if (detected) {
@@ -57403,16 +57544,25 @@ function missingWaiverFields(m) {
         missing.push('rationale');
     return missing;
 }
-/** Where to point at an empty downgrade in the up file: an SQL down marker, or the down function. */
-function downLine(m) {
-    if (!m.down || m.down.path !== m.path)
-        return undefined;
+/**
+ * Where to point at an empty downgrade: its own file (a `.down.sql`), an SQL down marker in the up file, or the
+ * down function.
+ */
+function downPlace(m) {
+    if (!m.down)
+        return { path: m.path };
+    if (m.down.path !== m.path)
+        return { path: m.down.path, line: m.down.startLine };
     // An SQL part starts on the line after its marker; a module's or revision's part starts at the function.
-    return m.format === 'sql' ? Math.max(1, m.down.startLine - 1) : m.down.startLine;
+    return { path: m.path, line: m.format === 'sql' ? Math.max(1, m.down.startLine - 1) : m.down.startLine };
 }
 /** Discovery could not read the migration at all: its `parse-error` says why, a missing down would be noise. */
 function unreadable(m) {
     return m.up === null && m.parseProblems.length > 0;
+}
+/** A downgrade file exists but could not be read (its `parse-error` says why): it is not missing. */
+function downUnreadable(m) {
+    return m.down === null && m.parseProblems.some((p) => p.path !== m.path && m.files.includes(p.path));
 }
 /** An Alembic merge revision whose upgrade does nothing: downgrading it is only a step of the graph. */
 function emptyMerge(m) {
@@ -57439,16 +57589,15 @@ function lintDowngrade(set) {
             });
         }
         const waived = m.waiver !== null && missing.length === 0;
-        if (waived || (m.down && !m.down.empty) || unreadable(m) || emptyMerge(m))
+        if (waived || (m.down && !m.down.empty) || unreadable(m) || downUnreadable(m) || emptyMerge(m))
             continue;
         const what = m.down ? 'an empty downgrade' : 'no downgrade';
-        const line = downLine(m);
+        const place = downPlace(m);
         findings.push({
             rule: 'down-missing',
             severity: 'error',
             migration: m.name,
-            path: m.path,
-            ...(line === undefined ? {} : { line }),
+            ...place,
             message: `'${m.name}' has ${what}${m.waiver ? ' and its waiver is incomplete' : ''}; write one that undoes the upgrade, or add a comment line '${WAIVER_FORM}'`,
         });
     }
@@ -58913,6 +59062,7 @@ function buildReport(input) {
             baseSha: input.baseSha,
             durationMs: Math.round(input.durationMs),
             notes: [...input.notes],
+            ...(config.pullRequestText === null ? {} : { pullRequestRequirements: prRequirements }),
         },
     };
 }
@@ -58971,6 +59121,7 @@ const reportSchema = object({
         baseSha: schemas_string().nullable(),
         durationMs: schemas_number().nonnegative(),
         notes: names,
+        pullRequestRequirements: names.optional(),
     })
         .optional(),
 });
@@ -59137,6 +59288,7 @@ function encodePath(path) {
 
 ;// CONCATENATED MODULE: ./lib/report/markdown.js
 
+
 /** GitHub's limit on the body of an issue comment, in characters. */
 const COMMENT_LIMIT = 65_536;
 const ROUNDTRIP_RULES = new Set([
@@ -59147,8 +59299,23 @@ const ROUNDTRIP_RULES = new Set([
     'reup-mismatch',
     'timeout',
 ]);
-const MISMATCH_RULES = new Set(['down-mismatch', 'reup-mismatch']);
+/** Findings whose details are schema differences, each a line of `describeDifference`. */
+const SCHEMA_DIFF_RULES = new Set([
+    'down-mismatch',
+    'reup-mismatch',
+    'baseline-drift',
+]);
+const SCHEMA_DIFF_TITLES = {
+    'down-mismatch': 'Schema after down differs from before up',
+    'reup-mismatch': 'Schema after re-up differs from after up',
+    'baseline-drift': 'Schema after all migrations differs from the baseline',
+};
 const IMPACT_NAMES_SHOWN = 6;
+const PROVIDER_LABELS = {
+    embedded: 'embedded PGlite',
+    container: 'container',
+    url: 'server URL',
+};
 /** The hidden first line that identifies the gate's comment for one key (directory, matrix job…). */
 function commentMarker(key) {
     const safe = key.replace(/[^A-Za-z0-9._/:@+=,-]/g, '_').replace(/-{2,}/g, '-');
@@ -59168,11 +59335,18 @@ function normalizeDir(path) {
         .replace(/^(\.\/)+/, '')
         .replace(/\/+$/, '');
 }
+/** A link to the file at a commit; none for paths outside the repository (absolute, or `..` above its root). */
 function fileUrl(links, path, sha, line) {
     if (!links.repoUrl || !sha)
         return null;
+    const relative = normalizeDir(path);
+    if (/^(\/|[A-Za-z]:)/.test(relative))
+        return null;
+    const inRepo = external_node_path_.posix.normalize(links.prefix + relative);
+    if (/^\.\.(\/|$)/.test(inRepo) || inRepo === '.')
+        return null;
     const anchor = line !== undefined && line > 0 ? `#L${line}` : '';
-    return `${links.repoUrl}/blob/${sha}/${encodePath(links.prefix + normalizeDir(path))}${anchor}`;
+    return `${links.repoUrl}/blob/${sha}/${encodePath(inRepo)}${anchor}`;
 }
 function shaText(links, sha) {
     if (!sha)
@@ -59224,19 +59398,46 @@ function ordered(findings) {
         ...findings.filter((f) => f.severity !== 'error'),
     ];
 }
-function stepCell(step, waived) {
+function stepCell(step, skippedAs, mismatch) {
     if (step.status === 'skipped')
-        return waived ? '⏭️ waived' : '⏭️ skipped';
+        return `⏭️ ${skippedAs}`;
+    // A step that ran without error but left the wrong schema failed all the same.
+    if (mismatch !== null)
+        return `❌ ${formatDuration(step.ms)}<br>${mismatch}`;
     const icon = step.status === 'pass' ? '✅' : '❌';
     return `${icon} ${formatDuration(step.ms)}`;
 }
+/** Up, down and re-up cells of a migration, read together with its findings. */
+function stepCells(migration, findings, lintOnly) {
+    const rt = migration.roundtrip;
+    if (!rt || lintOnly)
+        return ['not run', 'not run', 'not run'];
+    const rules = new Set(findings.map((f) => f.rule));
+    const waived = migration.waiver !== null;
+    const downSkipped = waived ? 'waived' : rules.has('down-missing') ? 'no downgrade' : 'skipped';
+    return [
+        stepCell(rt.up, 'skipped', null),
+        stepCell(rt.down, downSkipped, rules.has('down-mismatch') ? 'schema not restored' : null),
+        stepCell(rt.reup, waived ? 'waived' : 'skipped', rules.has('reup-mismatch') ? 'schema differs' : null),
+    ];
+}
+/** The lint rules a migration broke, errors first, each once with its count. */
 function lintCell(findings) {
-    const lint = findings.filter((f) => !ROUNDTRIP_RULES.has(f.rule));
+    const lint = ordered(findings.filter((f) => !ROUNDTRIP_RULES.has(f.rule)));
     if (lint.length === 0)
         return '✓';
-    const errors = lint.filter((f) => f.severity === 'error').length;
-    const warnings = lint.length - errors;
-    return [errors ? `❌ ${errors}` : '', warnings ? `⚠️ ${warnings}` : ''].filter(Boolean).join(' ');
+    const counts = new Map();
+    for (const finding of lint) {
+        const key = `${finding.severity}:${finding.rule}`;
+        const seen = counts.get(key);
+        if (seen)
+            seen.count += 1;
+        else
+            counts.set(key, { finding, count: 1 });
+    }
+    return [...counts.values()]
+        .map(({ finding, count }) => `${severityIcon(finding)} ${codeSpan(finding.rule, { table: true })}${count > 1 ? ` ×${count}` : ''}`)
+        .join('<br>');
 }
 function impactCell(migration) {
     const impact = migration.impact;
@@ -59288,17 +59489,12 @@ function migrationsTable(report, links) {
     ];
     for (const migration of report.migrations) {
         const findings = findingsOf.get(migration) ?? [];
-        const rt = migration.roundtrip;
-        const waived = migration.waiver !== null;
-        const steps = rt && !lintOnly
-            ? [stepCell(rt.up, false), stepCell(rt.down, waived), stepCell(rt.reup, waived)]
-            : ['not run', 'not run', 'not run'];
         const cells = [
             nameCell(migration, links),
             escapeMarkdown(migration.change),
             requirementsCell(migration),
             lintCell(findings),
-            ...steps,
+            ...stepCells(migration, findings, lintOnly),
             lintOnly ? 'not run' : impactCell(migration),
             waiverCell(migration),
         ];
@@ -59319,19 +59515,27 @@ function findingLine(finding, links) {
         parts.push(`**${escapeMarkdown(finding.migration)}**`);
     return `- ${parts.join(' ')}: ${escapeMarkdown(finding.message)}`;
 }
+/**
+ * A schema difference as a line of a diff from the expected schema to the one found: `+` an object that
+ * should not be there, `-` one that is missing, `~` one whose properties differ.
+ */
+function diffLine(detail) {
+    if (/: present [^,:]*, absent [^,:]*$/.test(detail))
+        return `+ ${detail}`;
+    if (/: absent [^,:]*, present [^,:]*$/.test(detail))
+        return `- ${detail}`;
+    return `~ ${detail}`;
+}
 function detailsBlocks(report) {
     const blocks = [];
     for (const finding of ordered(report.findings)) {
         if (!finding.details?.length)
             continue;
-        const mismatch = MISMATCH_RULES.has(finding.rule);
-        const what = finding.rule === 'down-mismatch'
-            ? 'Schema after down differs from before up'
-            : finding.rule === 'reup-mismatch'
-                ? 'Schema after re-up differs from after up'
-                : finding.rule;
+        const schemaDiff = SCHEMA_DIFF_RULES.has(finding.rule);
+        const what = SCHEMA_DIFF_TITLES[finding.rule] ?? finding.rule;
         const who = finding.migration ?? finding.path ?? '';
-        blocks.push(`<details><summary>${escapeHtml(`${who ? `${who}: ` : ''}${what} (${plural(finding.details.length, mismatch ? 'difference' : 'line')})`)}</summary>`, '', codeBlock(finding.details.join('\n'), mismatch ? 'diff' : 'text'), '</details>', '');
+        const lines = schemaDiff ? finding.details.map(diffLine) : finding.details;
+        blocks.push(`<details><summary>${escapeHtml(`${who ? `${who}: ` : ''}${what} (${plural(finding.details.length, schemaDiff ? 'difference' : 'line')})`)}</summary>`, '', codeBlock(lines.join('\n'), schemaDiff ? 'diff' : 'text'), '</details>', '');
     }
     return blocks;
 }
@@ -59354,15 +59558,34 @@ function requirementsSection(report) {
                 : '';
             lines.push(`| ${escapeMarkdown(id)}${fromPr} | ${names.join(', ')} |`);
         }
+        lines.push('');
+    }
+    const ids = (list) => list.map((id) => escapeMarkdown(id)).join(', ');
+    const fromPr = report.meta.pullRequestRequirements ?? [];
+    if (fromPr.length > 0) {
+        const unused = fromPr.filter((id) => !coverage.has(id));
+        lines.push(`Named in the pull request: ${ids(fromPr)}` +
+            (unused.length === 0
+                ? ''
+                : `; mapped to no migration: ${ids(unused)} (a migration's own \`requirements:\` tag takes precedence)`), '');
     }
     const unmapped = live.filter((m) => m.requirements.length === 0);
     if (unmapped.length > 0) {
-        if (coverage.size > 0)
-            lines.push('');
-        lines.push(`Not mapped to a requirement: ${unmapped.map((m) => codeSpan(m.name)).join(', ')}`);
+        lines.push(`Not mapped to a requirement: ${unmapped.map((m) => codeSpan(m.name)).join(', ')}`, '');
     }
-    lines.push('');
     return lines;
+}
+function baseText(report, ctx, links) {
+    if (report.base === null)
+        return 'none (every migration counts as changed)';
+    const label = ctx.baseRef?.trim() || report.base;
+    const sha = shaText(links, links.baseSha);
+    // A base given as a SHA (a pull request's base commit) is not repeated when it is the merge base itself.
+    const labelIsSha = /^[0-9a-f]{7,64}$/i.test(label);
+    if (labelIsSha && links.baseSha?.startsWith(label.toLowerCase()))
+        return sha;
+    const shown = labelIsSha ? shaText(links, label.toLowerCase()) : codeSpan(label);
+    return `${shown} (merge base ${sha})`;
 }
 function headerLines(report, ctx, links) {
     const errors = report.findings.filter((f) => f.severity === 'error').length;
@@ -59375,13 +59598,12 @@ function headerLines(report, ctx, links) {
     lines.push(`${plural(report.migrations.length, report.base === null ? 'migration' : 'changed migration')} · ` +
         `${plural(errors, 'error')} · ` +
         `${plural(warnings, 'warning')} · ${escapeMarkdown(report.meta.command)} in ${formatDuration(report.meta.durationMs)}`, '');
-    const base = report.base === null ? 'none (every migration counts as changed)' : codeSpan(report.base);
-    const baseSha = report.base === null ? '' : ` (${shaText(links, links.baseSha)})`;
-    lines.push(`**Base:** ${base}${baseSha} · **Head:** ${shaText(links, links.headSha)}  `);
+    lines.push(`**Base:** ${baseText(report, ctx, links)} · **Head:** ${shaText(links, links.headSha)}  `);
     const db = report.database;
     if (db) {
         const version = /^postgres/i.test(db.serverVersion) ? db.serverVersion : `PostgreSQL ${db.serverVersion}`;
-        lines.push(`**Database:** ${escapeMarkdown(version)} (${escapeMarkdown(db.provider)})`);
+        const provider = PROVIDER_LABELS[db.provider] ?? db.provider;
+        lines.push(`**Database:** ${escapeMarkdown(version)} (${escapeMarkdown(provider)})`);
     }
     else {
         lines.push(`**Database:** not used${report.meta.command === 'lint' ? ' (lint only)' : ''}`);
@@ -59395,9 +59617,18 @@ function notesLines(report) {
     return ['**Notes**', '', ...report.meta.notes.map((n) => `- ${escapeMarkdown(n)}`), ''];
 }
 function summaryPointer(ctx, what) {
+    if (ctx.target === 'job-summary') {
+        return `> ${what} longer than a job summary may be: the full report is the JSON report (the \`report-path\` output).`;
+    }
     const url = safeUrl(ctx.jobSummaryUrl);
     const target = url ? `[job summary](${url})` : 'job summary of this run';
     return `> ${what} longer than a comment may be: the full report is in the ${target}.`;
+}
+function finish(lines) {
+    return `${lines
+        .join('\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trimEnd()}\n`;
 }
 function renderFull(report, ctx, links, withDetails) {
     const lines = [...headerLines(report, ctx, links), ...migrationsTable(report, links), ''];
@@ -59416,31 +59647,56 @@ function renderFull(report, ctx, links, withDetails) {
             lines.push(summaryPointer(ctx, 'The schema diffs are'), '');
     }
     lines.push(...requirementsSection(report), ...notesLines(report));
-    return `${lines
-        .join('\n')
-        .replace(/\n{3,}/g, '\n\n')
-        .trimEnd()}\n`;
+    return finish(lines);
 }
-function renderSummary(report, ctx, links, max) {
-    const head = [...headerLines(report, ctx, links), summaryPointer(ctx, 'This report is'), ''];
-    const findings = ordered(report.findings);
-    let text = `${head.join('\n')}\n`;
-    if (findings.length > 0) {
-        text += `### Findings (${findings.length})\n\n`;
-        let shown = 0;
-        for (const finding of findings) {
-            const line = `${findingLine(finding, links)}\n`;
-            const rest = findings.length - shown - 1;
-            const tail = rest > 0 ? `- … and ${plural(rest, 'more finding')}\n` : '';
-            if (text.length + line.length + tail.length > max)
-                break;
-            text += line;
-            shown += 1;
-        }
-        if (shown < findings.length)
-            text += `- … and ${plural(findings.length - shown, 'more finding')}\n`;
+/** How many findings each rule has, errors first: what a shortened report keeps of every finding. */
+function ruleCounts(findings) {
+    const counts = new Map();
+    for (const finding of ordered(findings)) {
+        const key = `${finding.severity}:${finding.rule}`;
+        const seen = counts.get(key);
+        if (seen)
+            seen.count += 1;
+        else
+            counts.set(key, { finding, count: 1 });
     }
-    return text;
+    return [
+        '| Rule | Findings |',
+        '| --- | --- |',
+        ...[...counts.values()].map(({ finding, count }) => `| ${severityIcon(finding)} ${codeSpan(finding.rule, { table: true })} | ${count} |`),
+        '',
+    ];
+}
+/**
+ * The shortened report: header, pointer, the migrations table (when `withTable`), findings counted by
+ * rule and as many findings as fit, then requirements and notes. Null when even that does not fit.
+ */
+function renderCompact(report, ctx, links, max, withTable) {
+    const head = [...headerLines(report, ctx, links), summaryPointer(ctx, 'This report is'), ''];
+    if (withTable)
+        head.push(...migrationsTable(report, links), '');
+    const tail = withTable ? [...requirementsSection(report), ...notesLines(report)] : [];
+    const findings = ordered(report.findings);
+    if (findings.length === 0) {
+        const text = finish([...head, ...tail]);
+        return text.length <= max ? text : null;
+    }
+    head.push(`### Findings (${findings.length})`, '', ...ruleCounts(findings));
+    const more = (n) => `- … and ${plural(n, 'more finding')}`;
+    const fixed = finish([...head, more(findings.length), '', ...tail]).length;
+    if (fixed > max)
+        return null;
+    let budget = max - fixed;
+    const shown = [];
+    for (const finding of findings) {
+        const line = findingLine(finding, links);
+        if (line.length + 1 > budget)
+            break;
+        shown.push(line);
+        budget -= line.length + 1;
+    }
+    const rest = findings.length - shown.length;
+    return finish([...head, ...shown, ...(rest > 0 ? [more(rest)] : []), '', ...tail]);
 }
 function truncate(text, max) {
     if (text.length <= max)
@@ -59452,8 +59708,9 @@ function truncate(text, max) {
 }
 /**
  * Renders the traceability report: the text of the PR comment and of the job summary. When the full
- * text exceeds `maxLength` it drops the schema diffs, then degrades to a summary (verdict, counts, the
- * first findings) pointing at the job summary; the result never exceeds `maxLength`.
+ * text exceeds `maxLength` it drops the schema diffs, then the findings that do not fit (keeping the
+ * migrations table and a count per rule), then the table; a shortened text points at the job summary
+ * (at the JSON report for `target: 'job-summary'`). The result never exceeds `maxLength`.
  */
 function renderMarkdown(report, ctx = {}) {
     const max = ctx.maxLength ?? COMMENT_LIMIT;
@@ -59471,10 +59728,28 @@ function renderMarkdown(report, ctx = {}) {
     const withoutDetails = renderFull(report, ctx, links, false);
     if (withoutDetails.length <= max)
         return withoutDetails;
-    return truncate(renderSummary(report, ctx, links, max), max);
+    const compact = renderCompact(report, ctx, links, max, true) ?? renderCompact(report, ctx, links, max, false);
+    return (compact ??
+        truncate(finish([...headerLines(report, ctx, links), summaryPointer(ctx, 'This report is')]), max));
+}
+/**
+ * `renderMarkdown` within a limit of UTF-8 bytes (GitHub's job summary allows 1 MiB per step): a text of
+ * mostly multi-byte characters is rendered again, shorter, until it fits.
+ */
+function renderWithinBytes(report, ctx, maxBytes) {
+    let maxLength = maxBytes;
+    for (;;) {
+        const text = renderMarkdown(report, { ...ctx, maxLength });
+        const bytes = Buffer.byteLength(text, 'utf8');
+        if (bytes <= maxBytes || maxLength <= 1)
+            return text;
+        maxLength = Math.max(1, Math.min(maxLength - 1, Math.floor((maxLength * maxBytes) / bytes)));
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/engine.js
+
+
 
 
 
@@ -59493,13 +59768,14 @@ async function runGate(config, options) {
     const baseSha = config.base ? await resolveBase(config.cwd, config.base) : null;
     progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
     const sets = await discover(config, { changes: options.changes });
+    refuseReportOverInput(config, sets);
     progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
     const findings = [...lint(sets, config), ...(await scanForbidden(config))];
     let database = null;
     let results;
     const notes = [];
     if (options.command === 'check') {
-        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(624), __nccwpck_require__.e(503)]).then(__nccwpck_require__.bind(__nccwpck_require__, 58836));
+        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(624), __nccwpck_require__.e(33)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23946));
         const outcome = await runRoundTrips(sets, config, {
             progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
         });
@@ -59523,11 +59799,41 @@ async function runGate(config, options) {
     });
     if (config.jsonPath)
         await writeJsonReport(config.jsonPath, report);
-    if (config.markdownPath) {
-        await (0,promises_.writeFile)(config.markdownPath, renderMarkdown(report, options.markdown ?? {}));
-    }
+    if (config.markdownPath)
+        await writeMarkdownReport(config.markdownPath, renderMarkdown(report, options.markdown ?? {}));
     progress(`[done] ${report.verdict} in ${elapsed()}`);
     return report;
+}
+/** A report path that names a file the gate reads (a migration, the baseline) would destroy it: refused. */
+function refuseReportOverInput(config, sets) {
+    const inputs = new Map();
+    for (const set of sets) {
+        for (const m of set.migrations)
+            for (const file of m.files)
+                inputs.set((0,external_node_path_.resolve)(config.cwd, file), file);
+    }
+    if (config.baselineSchema)
+        inputs.set((0,external_node_path_.resolve)(config.cwd, config.baselineSchema), config.baselineSchema);
+    for (const [what, path] of [
+        ['JSON', config.jsonPath],
+        ['Markdown', config.markdownPath],
+    ]) {
+        const input = path ? inputs.get((0,external_node_path_.resolve)(path)) : undefined;
+        if (input !== undefined) {
+            throw new types/* GateError */.u(`the ${what} report ${path} would overwrite ${input}, a file the gate reads: write the report somewhere else`);
+        }
+    }
+}
+/** Writes the Markdown report, creating the folder; a failure is a `GateError` naming the file. */
+async function writeMarkdownReport(path, text) {
+    try {
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        await (0,promises_.writeFile)(path, text, 'utf8');
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new types/* GateError */.u(`cannot write the Markdown report to ${path}: ${reason}`, { cause: error });
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -65270,8 +65576,8 @@ function annotationsFor(report, options = {}) {
 
 
 
-/** GitHub's limit on a job summary, in characters (1 MiB); a little is kept for the summary's own frame. */
-const SUMMARY_LIMIT = 1_000_000;
+/** GitHub's limit on one step's job summary is 1 MiB of UTF-8; a little is kept in reserve. */
+const SUMMARY_BYTES = 1_000_000;
 /** The Action: reads inputs and the event, runs the gate, publishes comment, summary, annotations and outputs. */
 async function run() {
     try {
@@ -65317,6 +65623,7 @@ async function run() {
             inputs,
             pullNumber: gh.pullNumber,
             pathPrefix,
+            baseRef: config.base === gh.baseSha ? gh.baseRef : null,
             markerKey,
             reportPath,
         });
@@ -65397,7 +65704,15 @@ async function publishStoredReport(inputs, gh, workspace) {
     }
     const octokit = inputs.token ? createOctokit(inputs.token, { baseUrl: gh.apiUrl, log: clientLog }) : null;
     const markerKey = inputs.commentKey ?? defaultMarkerKey(report.meta.dirs, '', inputs.settings['postgres-image']);
-    await publish(report, octokit, { gh, inputs, pullNumber, pathPrefix: '', markerKey, reportPath });
+    await publish(report, octokit, {
+        gh,
+        inputs,
+        pullNumber,
+        pathPrefix: '',
+        baseRef: null,
+        markerKey,
+        reportPath,
+    });
 }
 async function publish(report, octokit, p) {
     const { gh, inputs } = p;
@@ -65406,6 +65721,7 @@ async function publish(report, octokit, p) {
         headSha: report.meta.headSha ?? gh.headSha ?? undefined,
         jobSummaryUrl: gh.runUrl ?? undefined,
         pathPrefix: p.pathPrefix,
+        baseRef: p.baseRef ?? undefined,
     };
     for (const a of annotationsFor(report, { pathPrefix: p.pathPrefix })) {
         const props = { file: a.file, startLine: a.startLine, title: a.title };
@@ -65415,7 +65731,8 @@ async function publish(report, octokit, p) {
             warning(a.message, props);
     }
     try {
-        await summary.addRaw(renderMarkdown(report, { ...ctx, maxLength: SUMMARY_LIMIT })).write();
+        const summary = renderWithinBytes(report, { ...ctx, target: 'job-summary' }, SUMMARY_BYTES);
+        await summary_summary.addRaw(summary).write();
     }
     catch (error) {
         warning(`cannot write the job summary: ${error.message}`);
@@ -65513,7 +65830,14 @@ async function createMigration(opts) {
             throw new types/* GateError */.u(`${relDir}/${file.name} already exists; not overwriting it`);
         }
     }
-    await (0,promises_.mkdir)(absDir, { recursive: true });
+    try {
+        await (0,promises_.mkdir)(absDir, { recursive: true });
+    }
+    catch (error) {
+        throw new types/* GateError */.u(`cannot create the migration directory ${relDir}: ${error.message}`, {
+            cause: error,
+        });
+    }
     const written = [];
     try {
         for (const file of files) {
@@ -65683,6 +66007,8 @@ function templates(layout, name) {
     return [{ name: `${name}${ext}`, text: `${lines.join('\n')}\n` }];
 }
 
+// EXTERNAL MODULE: ./lib/roundtrip/cleanup.js
+var cleanup = __nccwpck_require__(80487);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(57975);
 ;// CONCATENATED MODULE: ./lib/cli/args.js
@@ -65828,6 +66154,7 @@ Examples:
 
 
 
+
 const defaultIO = () => ({
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
@@ -65848,6 +66175,24 @@ async function main_version() {
     }
     return 'unknown';
 }
+// Line breaks, other C0/C1 controls and bidirectional overrides: a file name holding them could fake finding
+// lines or rewrite the terminal.
+const TERMINAL_UNSAFE = 
+// eslint-disable-next-line no-control-regex -- matching control characters is the purpose
+/[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** `text` with every control character shown as an escape (`\n`, `\x1b`, `\u202e`): one line, inert. */
+function terminalSafe(text) {
+    return text.replace(TERMINAL_UNSAFE, (c) => {
+        if (c === '\n')
+            return '\\n';
+        if (c === '\r')
+            return '\\r';
+        const code = c.charCodeAt(0);
+        return code <= 0xff
+            ? `\\x${code.toString(16).padStart(2, '0')}`
+            : `\\u${code.toString(16).padStart(4, '0')}`;
+    });
+}
 /** `file:line rule message`, one finding a line. */
 function formatFinding(f, cwd, base) {
     const path = f.path ? (0,external_node_path_.relative)(cwd, (0,external_node_path_.resolve)(base, f.path)) || f.path : '(project)';
@@ -65855,9 +66200,9 @@ function formatFinding(f, cwd, base) {
     const lines = [`${loc} ${f.rule} ${f.severity === 'warning' ? 'warning: ' : ''}${f.message}`];
     for (const d of f.details ?? [])
         lines.push(`    ${d}`);
-    return lines.join('\n');
+    return lines.map(terminalSafe).join('\n');
 }
-function main_summary(report) {
+function summary(report) {
     const errors = report.findings.filter((f) => f.severity === 'error').length;
     const warnings = report.findings.length - errors;
     const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
@@ -65879,8 +66224,18 @@ async function runCli(argv, io = defaultIO()) {
             io.stdout(HELP);
             return args.help ? 0 : 2;
         }
-        const fileSettings = await loadConfigFile(args.settings['working-directory'] ?? io.cwd, args.configFile);
+        const configDir = (0,external_node_path_.resolve)(io.cwd, args.settings['working-directory'] ?? '.');
+        const fileSettings = await loadConfigFile(configDir, args.configFile);
         const config = resolveConfig(io.cwd, fileSettings, args.settings);
+        const configPath = (0,external_node_path_.resolve)(configDir, args.configFile ?? CONFIG_FILE);
+        for (const [flag, path] of [
+            ['--json', config.jsonPath],
+            ['--markdown', config.markdownPath],
+        ]) {
+            if (path && (0,external_node_path_.resolve)(path) === configPath) {
+                throw new types/* GateError */.u(`${flag} ${path} would overwrite the configuration file: write the report elsewhere`);
+            }
+        }
         if (args.command === 'new') {
             const [slug, ...extra] = args.positionals;
             if (!slug || extra.length > 0)
@@ -65893,24 +66248,31 @@ async function runCli(argv, io = defaultIO()) {
         if (args.positionals.length > 0) {
             throw new types/* GateError */.u(`unexpected argument '${args.positionals[0]}' (directories go after --dir)`);
         }
-        const progress = args.quiet ? undefined : (line) => io.stderr(`${line}\n`);
+        const progress = args.quiet ? undefined : (line) => io.stderr(`${terminalSafe(line)}\n`);
         const report = await runGate(config, { command: args.command, progress });
+        const interrupted = (0,cleanup/* signalExit */.hU)();
+        if (interrupted)
+            return await interrupted;
         for (const note of report.meta.notes)
-            io.stderr(`note: ${note}\n`);
+            io.stderr(`note: ${terminalSafe(note)}\n`);
         for (const finding of report.findings)
             io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
         for (const m of report.migrations) {
             if (!m.waiver)
                 continue;
             const path = (0,external_node_path_.relative)(io.cwd, (0,external_node_path_.resolve)(config.cwd, m.path)) || m.path;
-            io.stdout(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}\n`);
+            io.stdout(`${terminalSafe(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}`)}\n`);
         }
-        io.stdout(`${main_summary(report)}\n`);
+        io.stdout(`${summary(report)}\n`);
         return report.verdict === 'pass' ? 0 : 1;
     }
     catch (error) {
+        // Interrupted: the error is the run noticing its databases being dropped, not a failure to report.
+        const interrupted = (0,cleanup/* signalExit */.hU)();
+        if (interrupted)
+            return await interrupted;
         const message = error instanceof Error ? error.message : String(error);
-        io.stderr(`migration-gate: ${redactUrl(message.split('\n')[0] ?? message)}\n`);
+        io.stderr(`migration-gate: ${terminalSafe(redactUrl(message.split('\n')[0] ?? message))}\n`);
         if (debug && error instanceof Error && error.stack)
             io.stderr(`${redactUrl(error.stack)}\n`);
         else if (!(error instanceof types/* GateError */.u))

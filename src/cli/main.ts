@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { loadConfigFile, redactUrl, resolveConfig } from '../config/load.js';
+import { CONFIG_FILE, loadConfigFile, redactUrl, resolveConfig } from '../config/load.js';
 import { runGate } from '../engine.js';
 import { createMigration } from '../new.js';
+import { signalExit } from '../roundtrip/cleanup.js';
 import { GateError, type Finding, type Report } from '../types.js';
 import { HELP, parseCliArgs } from './args.js';
 
@@ -37,13 +38,31 @@ async function version(): Promise<string> {
   return 'unknown';
 }
 
+// Line breaks, other C0/C1 controls and bidirectional overrides: a file name holding them could fake finding
+// lines or rewrite the terminal.
+const TERMINAL_UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the purpose
+  /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** `text` with every control character shown as an escape (`\n`, `\x1b`, `\u202e`): one line, inert. */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** `file:line rule message`, one finding a line. */
 export function formatFinding(f: Finding, cwd: string, base: string): string {
   const path = f.path ? relative(cwd, resolve(base, f.path)) || f.path : '(project)';
   const loc = f.line ? `${path}:${f.line}` : path;
   const lines = [`${loc} ${f.rule} ${f.severity === 'warning' ? 'warning: ' : ''}${f.message}`];
   for (const d of f.details ?? []) lines.push(`    ${d}`);
-  return lines.join('\n');
+  return lines.map(terminalSafe).join('\n');
 }
 
 function summary(report: Report): string {
@@ -69,8 +88,20 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
       io.stdout(HELP);
       return args.help ? 0 : 2;
     }
-    const fileSettings = await loadConfigFile(args.settings['working-directory'] ?? io.cwd, args.configFile);
+    const configDir = resolve(io.cwd, args.settings['working-directory'] ?? '.');
+    const fileSettings = await loadConfigFile(configDir, args.configFile);
     const config = resolveConfig(io.cwd, fileSettings, args.settings);
+    const configPath = resolve(configDir, args.configFile ?? CONFIG_FILE);
+    for (const [flag, path] of [
+      ['--json', config.jsonPath],
+      ['--markdown', config.markdownPath],
+    ] as const) {
+      if (path && resolve(path) === configPath) {
+        throw new GateError(
+          `${flag} ${path} would overwrite the configuration file: write the report elsewhere`,
+        );
+      }
+    }
 
     if (args.command === 'new') {
       const [slug, ...extra] = args.positionals;
@@ -83,20 +114,27 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
       throw new GateError(`unexpected argument '${args.positionals[0]}' (directories go after --dir)`);
     }
 
-    const progress = args.quiet ? undefined : (line: string) => io.stderr(`${line}\n`);
+    const progress = args.quiet ? undefined : (line: string) => io.stderr(`${terminalSafe(line)}\n`);
     const report = await runGate(config, { command: args.command, progress });
-    for (const note of report.meta.notes) io.stderr(`note: ${note}\n`);
+    const interrupted = signalExit();
+    if (interrupted) return await interrupted;
+    for (const note of report.meta.notes) io.stderr(`note: ${terminalSafe(note)}\n`);
     for (const finding of report.findings) io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
     for (const m of report.migrations) {
       if (!m.waiver) continue;
       const path = relative(io.cwd, resolve(config.cwd, m.path)) || m.path;
-      io.stdout(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}\n`);
+      io.stdout(
+        `${terminalSafe(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}`)}\n`,
+      );
     }
     io.stdout(`${summary(report)}\n`);
     return report.verdict === 'pass' ? 0 : 1;
   } catch (error) {
+    // Interrupted: the error is the run noticing its databases being dropped, not a failure to report.
+    const interrupted = signalExit();
+    if (interrupted) return await interrupted;
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`migration-gate: ${redactUrl(message.split('\n')[0] ?? message)}\n`);
+    io.stderr(`migration-gate: ${terminalSafe(redactUrl(message.split('\n')[0] ?? message))}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr(`${redactUrl(error.stack)}\n`);
     else if (!(error instanceof GateError))
       io.stderr('migration-gate: (an unexpected error; run with --debug for details)\n');

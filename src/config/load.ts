@@ -94,7 +94,12 @@ export async function loadConfigFile(cwd: string, file: string | null): Promise<
     data = parseYaml(text) ?? {};
   } catch (error) {
     const line = error instanceof YAMLParseError ? `:${error.linePos?.[0]?.line ?? 1}` : '';
-    throw new GateError(`${name}${line}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
+    // The parser's first line ends in ':' before a code frame that is not shown here.
+    const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    const hint = /escape sequence/i.test(reason)
+      ? " (a regex in double quotes needs each backslash doubled: write it in single quotes, '\\d+')"
+      : '';
+    throw new GateError(`${name}${line}: invalid YAML: ${reason}${hint}`);
   }
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
@@ -151,6 +156,12 @@ function positive(key: string, value: number | undefined, fallback: number, allo
 }
 
 /**
+ * The longest step timeout, in seconds: PostgreSQL's `statement_timeout` and Node's timers both stop at
+ * 2^31-1 ms (about 24.8 days); past that the server refuses the setting and the timer fires at once.
+ */
+export const MAX_STEP_TIMEOUT_SEC = 2_000_000;
+
+/**
  * Merges settings (later sources win: file, then flags or inputs) into one validated `GateConfig`.
  * `baseCwd` is where the process runs; `working-directory` is resolved against it.
  */
@@ -165,7 +176,17 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
   const config = defaultConfig(cwd);
 
   if (s.migrations && s.migrations.length > 0) {
-    config.dirs = s.migrations.map((d) => d.trim()).filter((d) => d.length > 0);
+    // One directory named twice (`db`, `./db/`) is gated once.
+    const seen = new Set<string>();
+    config.dirs = s.migrations
+      .map((d) => d.trim())
+      .filter((d) => d.length > 0)
+      .filter((d) => {
+        const key = resolve(cwd, d);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
   }
   if (s.format) config.format = oneOf<'auto' | Format>('format', s.format, FORMATS);
   if (s.base !== undefined) config.base = s.base;
@@ -204,6 +225,11 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
   if (s['require-requirements'] !== undefined) config.requireRequirements = s['require-requirements'];
   if (s['fail-on']) config.failOn = oneOf<Severity>('fail-on', s['fail-on'], LEVELS);
   config.stepTimeoutSec = positive('step-timeout', s['step-timeout'], config.stepTimeoutSec);
+  if (config.stepTimeoutSec > MAX_STEP_TIMEOUT_SEC) {
+    throw new GateError(
+      `step-timeout must be at most ${MAX_STEP_TIMEOUT_SEC} seconds (about 23 days); got '${config.stepTimeoutSec}'`,
+    );
+  }
   config.clockSkewSec = positive('clock-skew', s['clock-skew'], config.clockSkewSec, true);
   if (s['alembic-command']) config.alembicCommand = s['alembic-command'];
   if (s['baseline-schema']) config.baselineSchema = s['baseline-schema'];
@@ -231,5 +257,7 @@ function compileForbidden(list: ForbiddenPatternSetting[]): ForbiddenPattern[] {
 
 /** Replaces the password of a PostgreSQL URL (also inside a longer text) with `***`. */
 export function redactUrl(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+  return text
+    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+    .replace(/(postgres(?:ql)?:\/\/\S*?[?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi, '$1***');
 }

@@ -110,16 +110,26 @@ async function discoverDirectory(
     throw directoryError(error, dir, absDir);
   }
   const forced = config.format;
+  const migrationLike = (name: string) => /^\d/.test(name) || parseName(name, config.namingPattern).matches;
   const candidates = names.filter((name) => {
     const kind = candidateKind(name);
     return kind !== null && (forced === 'auto' || formatOfKind(kind) === forced);
   });
+  if (forced !== 'auto' && candidates.length === 0) {
+    // Migrations of another format only: gating none of them would pass a gate that looked at nothing.
+    const other = names.find((name) => candidateKind(name) !== null && migrationLike(stemOf(name)));
+    if (other) {
+      throw new GateError(
+        `migration directory '${dir}' holds no ${forced} migration, only files of another format such as ` +
+          `'${other}': set format auto (detected per directory) or this directory's own format`,
+      );
+    }
+  }
   const [files, baseFiles] = await Promise.all([
     mapLimit(candidates, READ_CONCURRENCY, (name) => loadFile(path.join(absDir, name), name)),
     base ? listFilesAtBase(config.cwd, base.sha, dir) : Promise.resolve(null),
   ]);
   const detected = detectFormat(files, dir, forced);
-  const migrationLike = (name: string) => /^\d/.test(name) || parseName(name, config.namingPattern).matches;
 
   let format: Format;
   let migrations: Migration[];

@@ -10,16 +10,25 @@ function missingWaiverFields(m: Migration): string[] {
   return missing;
 }
 
-/** Where to point at an empty downgrade in the up file: an SQL down marker, or the down function. */
-function downLine(m: Migration): number | undefined {
-  if (!m.down || m.down.path !== m.path) return undefined;
+/**
+ * Where to point at an empty downgrade: its own file (a `.down.sql`), an SQL down marker in the up file, or the
+ * down function.
+ */
+function downPlace(m: Migration): { path: string; line?: number } {
+  if (!m.down) return { path: m.path };
+  if (m.down.path !== m.path) return { path: m.down.path, line: m.down.startLine };
   // An SQL part starts on the line after its marker; a module's or revision's part starts at the function.
-  return m.format === 'sql' ? Math.max(1, m.down.startLine - 1) : m.down.startLine;
+  return { path: m.path, line: m.format === 'sql' ? Math.max(1, m.down.startLine - 1) : m.down.startLine };
 }
 
 /** Discovery could not read the migration at all: its `parse-error` says why, a missing down would be noise. */
 export function unreadable(m: Migration): boolean {
   return m.up === null && m.parseProblems.length > 0;
+}
+
+/** A downgrade file exists but could not be read (its `parse-error` says why): it is not missing. */
+function downUnreadable(m: Migration): boolean {
+  return m.down === null && m.parseProblems.some((p) => p.path !== m.path && m.files.includes(p.path));
 }
 
 /** An Alembic merge revision whose upgrade does nothing: downgrading it is only a step of the graph. */
@@ -47,15 +56,14 @@ export function lintDowngrade(set: MigrationSet): Finding[] {
       });
     }
     const waived = m.waiver !== null && missing.length === 0;
-    if (waived || (m.down && !m.down.empty) || unreadable(m) || emptyMerge(m)) continue;
+    if (waived || (m.down && !m.down.empty) || unreadable(m) || downUnreadable(m) || emptyMerge(m)) continue;
     const what = m.down ? 'an empty downgrade' : 'no downgrade';
-    const line = downLine(m);
+    const place = downPlace(m);
     findings.push({
       rule: 'down-missing',
       severity: 'error',
       migration: m.name,
-      path: m.path,
-      ...(line === undefined ? {} : { line }),
+      ...place,
       message: `'${m.name}' has ${what}${m.waiver ? ' and its waiver is incomplete' : ''}; write one that undoes the upgrade, or add a comment line '${WAIVER_FORM}'`,
     });
   }

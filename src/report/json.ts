@@ -154,6 +154,7 @@ export function buildReport(input: BuildReportInput): Report {
       baseSha: input.baseSha,
       durationMs: Math.round(input.durationMs),
       notes: [...input.notes],
+      ...(config.pullRequestText === null ? {} : { pullRequestRequirements: prRequirements }),
     },
   };
 }
@@ -222,6 +223,7 @@ const reportSchema = z.object({
       baseSha: z.string().nullable(),
       durationMs: z.number().nonnegative(),
       notes: names,
+      pullRequestRequirements: names.optional(),
     })
     .optional(),
 });

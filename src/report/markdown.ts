@@ -1,4 +1,5 @@
-import type { Finding, Report, ReportMigration, RuleId, StepResult } from '../types.js';
+import { posix } from 'node:path';
+import type { DatabaseInfo, Finding, Report, ReportMigration, RuleId, StepResult } from '../types.js';
 import { codeBlock, codeSpan, encodePath, escapeHtml, escapeMarkdown } from './escape.js';
 
 /** GitHub's limit on the body of an issue comment, in characters. */
@@ -18,6 +19,13 @@ export interface MarkdownContext {
   maxLength?: number;
   /** Path of the working directory inside the repository (`services/api`), prefixed to file links. */
   pathPrefix?: string;
+  /** Branch name of the base (`main`) when the report's base is a commit SHA, as in a pull request. */
+  baseRef?: string;
+  /**
+   * What the text is for: the PR comment (default; when shortened it points at the job summary) or the job
+   * summary itself (when shortened it points at the JSON report).
+   */
+  target?: 'comment' | 'job-summary';
 }
 
 const ROUNDTRIP_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
@@ -28,8 +36,23 @@ const ROUNDTRIP_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'reup-mismatch',
   'timeout',
 ]);
-const MISMATCH_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['down-mismatch', 'reup-mismatch']);
+/** Findings whose details are schema differences, each a line of `describeDifference`. */
+const SCHEMA_DIFF_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
+  'down-mismatch',
+  'reup-mismatch',
+  'baseline-drift',
+]);
+const SCHEMA_DIFF_TITLES: Partial<Record<RuleId, string>> = {
+  'down-mismatch': 'Schema after down differs from before up',
+  'reup-mismatch': 'Schema after re-up differs from after up',
+  'baseline-drift': 'Schema after all migrations differs from the baseline',
+};
 const IMPACT_NAMES_SHOWN = 6;
+const PROVIDER_LABELS: Record<DatabaseInfo['provider'], string> = {
+  embedded: 'embedded PGlite',
+  container: 'container',
+  url: 'server URL',
+};
 
 /** The hidden first line that identifies the gate's comment for one key (directory, matrix job…). */
 export function commentMarker(key: string): string {
@@ -62,10 +85,15 @@ function normalizeDir(path: string): string {
     .replace(/\/+$/, '');
 }
 
+/** A link to the file at a commit; none for paths outside the repository (absolute, or `..` above its root). */
 function fileUrl(links: Links, path: string, sha: string | null, line?: number): string | null {
   if (!links.repoUrl || !sha) return null;
+  const relative = normalizeDir(path);
+  if (/^(\/|[A-Za-z]:)/.test(relative)) return null;
+  const inRepo = posix.normalize(links.prefix + relative);
+  if (/^\.\.(\/|$)/.test(inRepo) || inRepo === '.') return null;
   const anchor = line !== undefined && line > 0 ? `#L${line}` : '';
-  return `${links.repoUrl}/blob/${sha}/${encodePath(links.prefix + normalizeDir(path))}${anchor}`;
+  return `${links.repoUrl}/blob/${sha}/${encodePath(inRepo)}${anchor}`;
 }
 
 function shaText(links: Links, sha: string | null): string {
@@ -122,18 +150,45 @@ function ordered(findings: readonly Finding[]): Finding[] {
   ];
 }
 
-function stepCell(step: StepResult, waived: boolean): string {
-  if (step.status === 'skipped') return waived ? '⏭️ waived' : '⏭️ skipped';
+function stepCell(step: StepResult, skippedAs: string, mismatch: string | null): string {
+  if (step.status === 'skipped') return `⏭️ ${skippedAs}`;
+  // A step that ran without error but left the wrong schema failed all the same.
+  if (mismatch !== null) return `❌ ${formatDuration(step.ms)}<br>${mismatch}`;
   const icon = step.status === 'pass' ? '✅' : '❌';
   return `${icon} ${formatDuration(step.ms)}`;
 }
 
+/** Up, down and re-up cells of a migration, read together with its findings. */
+function stepCells(migration: ReportMigration, findings: Finding[], lintOnly: boolean): string[] {
+  const rt = migration.roundtrip;
+  if (!rt || lintOnly) return ['not run', 'not run', 'not run'];
+  const rules = new Set(findings.map((f) => f.rule));
+  const waived = migration.waiver !== null;
+  const downSkipped = waived ? 'waived' : rules.has('down-missing') ? 'no downgrade' : 'skipped';
+  return [
+    stepCell(rt.up, 'skipped', null),
+    stepCell(rt.down, downSkipped, rules.has('down-mismatch') ? 'schema not restored' : null),
+    stepCell(rt.reup, waived ? 'waived' : 'skipped', rules.has('reup-mismatch') ? 'schema differs' : null),
+  ];
+}
+
+/** The lint rules a migration broke, errors first, each once with its count. */
 function lintCell(findings: Finding[]): string {
-  const lint = findings.filter((f) => !ROUNDTRIP_RULES.has(f.rule));
+  const lint = ordered(findings.filter((f) => !ROUNDTRIP_RULES.has(f.rule)));
   if (lint.length === 0) return '✓';
-  const errors = lint.filter((f) => f.severity === 'error').length;
-  const warnings = lint.length - errors;
-  return [errors ? `❌ ${errors}` : '', warnings ? `⚠️ ${warnings}` : ''].filter(Boolean).join(' ');
+  const counts = new Map<string, { finding: Finding; count: number }>();
+  for (const finding of lint) {
+    const key = `${finding.severity}:${finding.rule}`;
+    const seen = counts.get(key);
+    if (seen) seen.count += 1;
+    else counts.set(key, { finding, count: 1 });
+  }
+  return [...counts.values()]
+    .map(
+      ({ finding, count }) =>
+        `${severityIcon(finding)} ${codeSpan(finding.rule, { table: true })}${count > 1 ? ` ×${count}` : ''}`,
+    )
+    .join('<br>');
 }
 
 function impactCell(migration: ReportMigration): string {
@@ -186,18 +241,12 @@ function migrationsTable(report: Report, links: Links): string[] {
   ];
   for (const migration of report.migrations) {
     const findings = findingsOf.get(migration) ?? [];
-    const rt = migration.roundtrip;
-    const waived = migration.waiver !== null;
-    const steps =
-      rt && !lintOnly
-        ? [stepCell(rt.up, false), stepCell(rt.down, waived), stepCell(rt.reup, waived)]
-        : ['not run', 'not run', 'not run'];
     const cells = [
       nameCell(migration, links),
       escapeMarkdown(migration.change),
       requirementsCell(migration),
       lintCell(findings),
-      ...steps,
+      ...stepCells(migration, findings, lintOnly),
       lintOnly ? 'not run' : impactCell(migration),
       waiverCell(migration),
     ];
@@ -219,22 +268,28 @@ function findingLine(finding: Finding, links: Links): string {
   return `- ${parts.join(' ')}: ${escapeMarkdown(finding.message)}`;
 }
 
+/**
+ * A schema difference as a line of a diff from the expected schema to the one found: `+` an object that
+ * should not be there, `-` one that is missing, `~` one whose properties differ.
+ */
+export function diffLine(detail: string): string {
+  if (/: present [^,:]*, absent [^,:]*$/.test(detail)) return `+ ${detail}`;
+  if (/: absent [^,:]*, present [^,:]*$/.test(detail)) return `- ${detail}`;
+  return `~ ${detail}`;
+}
+
 function detailsBlocks(report: Report): string[] {
   const blocks: string[] = [];
   for (const finding of ordered(report.findings)) {
     if (!finding.details?.length) continue;
-    const mismatch = MISMATCH_RULES.has(finding.rule);
-    const what =
-      finding.rule === 'down-mismatch'
-        ? 'Schema after down differs from before up'
-        : finding.rule === 'reup-mismatch'
-          ? 'Schema after re-up differs from after up'
-          : finding.rule;
+    const schemaDiff = SCHEMA_DIFF_RULES.has(finding.rule);
+    const what = SCHEMA_DIFF_TITLES[finding.rule] ?? finding.rule;
     const who = finding.migration ?? finding.path ?? '';
+    const lines = schemaDiff ? finding.details.map(diffLine) : finding.details;
     blocks.push(
-      `<details><summary>${escapeHtml(`${who ? `${who}: ` : ''}${what} (${plural(finding.details.length, mismatch ? 'difference' : 'line')})`)}</summary>`,
+      `<details><summary>${escapeHtml(`${who ? `${who}: ` : ''}${what} (${plural(finding.details.length, schemaDiff ? 'difference' : 'line')})`)}</summary>`,
       '',
-      codeBlock(finding.details.join('\n'), mismatch ? 'diff' : 'text'),
+      codeBlock(lines.join('\n'), schemaDiff ? 'diff' : 'text'),
       '</details>',
       '',
     );
@@ -259,14 +314,36 @@ function requirementsSection(report: Report): string[] {
         : '';
       lines.push(`| ${escapeMarkdown(id)}${fromPr} | ${names.join(', ')} |`);
     }
+    lines.push('');
+  }
+  const ids = (list: string[]) => list.map((id) => escapeMarkdown(id)).join(', ');
+  const fromPr = report.meta.pullRequestRequirements ?? [];
+  if (fromPr.length > 0) {
+    const unused = fromPr.filter((id) => !coverage.has(id));
+    lines.push(
+      `Named in the pull request: ${ids(fromPr)}` +
+        (unused.length === 0
+          ? ''
+          : `; mapped to no migration: ${ids(unused)} (a migration's own \`requirements:\` tag takes precedence)`),
+      '',
+    );
   }
   const unmapped = live.filter((m) => m.requirements.length === 0);
   if (unmapped.length > 0) {
-    if (coverage.size > 0) lines.push('');
-    lines.push(`Not mapped to a requirement: ${unmapped.map((m) => codeSpan(m.name)).join(', ')}`);
+    lines.push(`Not mapped to a requirement: ${unmapped.map((m) => codeSpan(m.name)).join(', ')}`, '');
   }
-  lines.push('');
   return lines;
+}
+
+function baseText(report: Report, ctx: MarkdownContext, links: Links): string {
+  if (report.base === null) return 'none (every migration counts as changed)';
+  const label = ctx.baseRef?.trim() || report.base;
+  const sha = shaText(links, links.baseSha);
+  // A base given as a SHA (a pull request's base commit) is not repeated when it is the merge base itself.
+  const labelIsSha = /^[0-9a-f]{7,64}$/i.test(label);
+  if (labelIsSha && links.baseSha?.startsWith(label.toLowerCase())) return sha;
+  const shown = labelIsSha ? shaText(links, label.toLowerCase()) : codeSpan(label);
+  return `${shown} (merge base ${sha})`;
 }
 
 function headerLines(report: Report, ctx: MarkdownContext, links: Links): string[] {
@@ -282,13 +359,12 @@ function headerLines(report: Report, ctx: MarkdownContext, links: Links): string
       `${plural(warnings, 'warning')} · ${escapeMarkdown(report.meta.command)} in ${formatDuration(report.meta.durationMs)}`,
     '',
   );
-  const base = report.base === null ? 'none (every migration counts as changed)' : codeSpan(report.base);
-  const baseSha = report.base === null ? '' : ` (${shaText(links, links.baseSha)})`;
-  lines.push(`**Base:** ${base}${baseSha} · **Head:** ${shaText(links, links.headSha)}  `);
+  lines.push(`**Base:** ${baseText(report, ctx, links)} · **Head:** ${shaText(links, links.headSha)}  `);
   const db = report.database;
   if (db) {
     const version = /^postgres/i.test(db.serverVersion) ? db.serverVersion : `PostgreSQL ${db.serverVersion}`;
-    lines.push(`**Database:** ${escapeMarkdown(version)} (${escapeMarkdown(db.provider)})`);
+    const provider = PROVIDER_LABELS[db.provider] ?? db.provider;
+    lines.push(`**Database:** ${escapeMarkdown(version)} (${escapeMarkdown(provider)})`);
   } else {
     lines.push(`**Database:** not used${report.meta.command === 'lint' ? ' (lint only)' : ''}`);
   }
@@ -302,9 +378,19 @@ function notesLines(report: Report): string[] {
 }
 
 function summaryPointer(ctx: MarkdownContext, what: string): string {
+  if (ctx.target === 'job-summary') {
+    return `> ${what} longer than a job summary may be: the full report is the JSON report (the \`report-path\` output).`;
+  }
   const url = safeUrl(ctx.jobSummaryUrl);
   const target = url ? `[job summary](${url})` : 'job summary of this run';
   return `> ${what} longer than a comment may be: the full report is in the ${target}.`;
+}
+
+function finish(lines: string[]): string {
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 function renderFull(report: Report, ctx: MarkdownContext, links: Links, withDetails: boolean): string {
@@ -321,30 +407,62 @@ function renderFull(report: Report, ctx: MarkdownContext, links: Links, withDeta
     else lines.push(summaryPointer(ctx, 'The schema diffs are'), '');
   }
   lines.push(...requirementsSection(report), ...notesLines(report));
-  return `${lines
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trimEnd()}\n`;
+  return finish(lines);
 }
 
-function renderSummary(report: Report, ctx: MarkdownContext, links: Links, max: number): string {
-  const head = [...headerLines(report, ctx, links), summaryPointer(ctx, 'This report is'), ''];
-  const findings = ordered(report.findings);
-  let text = `${head.join('\n')}\n`;
-  if (findings.length > 0) {
-    text += `### Findings (${findings.length})\n\n`;
-    let shown = 0;
-    for (const finding of findings) {
-      const line = `${findingLine(finding, links)}\n`;
-      const rest = findings.length - shown - 1;
-      const tail = rest > 0 ? `- … and ${plural(rest, 'more finding')}\n` : '';
-      if (text.length + line.length + tail.length > max) break;
-      text += line;
-      shown += 1;
-    }
-    if (shown < findings.length) text += `- … and ${plural(findings.length - shown, 'more finding')}\n`;
+/** How many findings each rule has, errors first: what a shortened report keeps of every finding. */
+function ruleCounts(findings: readonly Finding[]): string[] {
+  const counts = new Map<string, { finding: Finding; count: number }>();
+  for (const finding of ordered(findings)) {
+    const key = `${finding.severity}:${finding.rule}`;
+    const seen = counts.get(key);
+    if (seen) seen.count += 1;
+    else counts.set(key, { finding, count: 1 });
   }
-  return text;
+  return [
+    '| Rule | Findings |',
+    '| --- | --- |',
+    ...[...counts.values()].map(
+      ({ finding, count }) =>
+        `| ${severityIcon(finding)} ${codeSpan(finding.rule, { table: true })} | ${count} |`,
+    ),
+    '',
+  ];
+}
+
+/**
+ * The shortened report: header, pointer, the migrations table (when `withTable`), findings counted by
+ * rule and as many findings as fit, then requirements and notes. Null when even that does not fit.
+ */
+function renderCompact(
+  report: Report,
+  ctx: MarkdownContext,
+  links: Links,
+  max: number,
+  withTable: boolean,
+): string | null {
+  const head = [...headerLines(report, ctx, links), summaryPointer(ctx, 'This report is'), ''];
+  if (withTable) head.push(...migrationsTable(report, links), '');
+  const tail = withTable ? [...requirementsSection(report), ...notesLines(report)] : [];
+  const findings = ordered(report.findings);
+  if (findings.length === 0) {
+    const text = finish([...head, ...tail]);
+    return text.length <= max ? text : null;
+  }
+  head.push(`### Findings (${findings.length})`, '', ...ruleCounts(findings));
+  const more = (n: number) => `- … and ${plural(n, 'more finding')}`;
+  const fixed = finish([...head, more(findings.length), '', ...tail]).length;
+  if (fixed > max) return null;
+  let budget = max - fixed;
+  const shown: string[] = [];
+  for (const finding of findings) {
+    const line = findingLine(finding, links);
+    if (line.length + 1 > budget) break;
+    shown.push(line);
+    budget -= line.length + 1;
+  }
+  const rest = findings.length - shown.length;
+  return finish([...head, ...shown, ...(rest > 0 ? [more(rest)] : []), '', ...tail]);
 }
 
 function truncate(text: string, max: number): string {
@@ -356,8 +474,9 @@ function truncate(text: string, max: number): string {
 
 /**
  * Renders the traceability report: the text of the PR comment and of the job summary. When the full
- * text exceeds `maxLength` it drops the schema diffs, then degrades to a summary (verdict, counts, the
- * first findings) pointing at the job summary; the result never exceeds `maxLength`.
+ * text exceeds `maxLength` it drops the schema diffs, then the findings that do not fit (keeping the
+ * migrations table and a count per rule), then the table; a shortened text points at the job summary
+ * (at the JSON report for `target: 'job-summary'`). The result never exceeds `maxLength`.
  */
 export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): string {
   const max = ctx.maxLength ?? COMMENT_LIMIT;
@@ -373,5 +492,24 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
   if (full.length <= max) return full;
   const withoutDetails = renderFull(report, ctx, links, false);
   if (withoutDetails.length <= max) return withoutDetails;
-  return truncate(renderSummary(report, ctx, links, max), max);
+  const compact =
+    renderCompact(report, ctx, links, max, true) ?? renderCompact(report, ctx, links, max, false);
+  return (
+    compact ??
+    truncate(finish([...headerLines(report, ctx, links), summaryPointer(ctx, 'This report is')]), max)
+  );
+}
+
+/**
+ * `renderMarkdown` within a limit of UTF-8 bytes (GitHub's job summary allows 1 MiB per step): a text of
+ * mostly multi-byte characters is rendered again, shorter, until it fits.
+ */
+export function renderWithinBytes(report: Report, ctx: MarkdownContext, maxBytes: number): string {
+  let maxLength = maxBytes;
+  for (;;) {
+    const text = renderMarkdown(report, { ...ctx, maxLength });
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes <= maxBytes || maxLength <= 1) return text;
+    maxLength = Math.max(1, Math.min(maxLength - 1, Math.floor((maxLength * maxBytes) / bytes)));
+  }
 }

@@ -4,6 +4,8 @@ export type CleanupFn = () => Promise<void> | void;
 const registry = new Set<CleanupFn>();
 let activeRuns = 0;
 let exiting = false;
+/** The signal handling under way: resolves to the exit status once the cleanups ran. */
+let handling: Promise<number> | null = null;
 let exitFn: (code: number) => void = (code) => process.exit(code);
 
 const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
@@ -39,16 +41,27 @@ async function onSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
     return;
   }
   exiting = true;
-  process.stderr.write(`migration-gate: ${signal}: dropping scratch databases…\n`);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    runCleanups(),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, CLEANUP_DEADLINE_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  exitFn(code);
+  handling = (async () => {
+    process.stderr.write(`migration-gate: ${signal}: dropping scratch databases…\n`);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      runCleanups(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, CLEANUP_DEADLINE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    return code;
+  })();
+  exitFn(await handling);
+}
+
+/**
+ * While SIGINT or SIGTERM is being handled: a promise of the exit status (130 / 143) that resolves once the
+ * cleanups ran; else null. A run that fails because its databases were just dropped ends with this status.
+ */
+export function signalExit(): Promise<number> | null {
+  return exiting ? handling : null;
 }
 
 const onSigint = () => void onSignal('SIGINT');
@@ -61,6 +74,7 @@ const onSigterm = () => void onSignal('SIGTERM');
 export function beginRun(): () => void {
   if (activeRuns === 0) {
     exiting = false;
+    handling = null;
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
   }

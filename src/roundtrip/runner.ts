@@ -102,12 +102,30 @@ function isServerTimeout(error: unknown): boolean {
   });
 }
 
+/**
+ * Socket error codes of a lost connection. Other system errors (`ENOENT`, `EACCES`…) come from the migration
+ * itself, e.g. a module reading a missing file, and are its failure.
+ */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENETRESET',
+  'ENOTCONN',
+]);
+
 /** True when the connection itself went away (not an error PostgreSQL reported for a statement). */
 function isConnectionLoss(error: unknown): boolean {
   return causes(error).some((e) => {
     const code = (e as { code?: unknown }).code;
     if (code === '57P01' || code === '57P02' || code === '57P03') return true;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return true;
     const message = e instanceof Error ? e.message : '';
     return /Connection terminated|connection error|not queryable|Client was closed/i.test(message);
   });
@@ -278,8 +296,9 @@ class SetRun {
     }
     for (const m of chain.slice(first)) {
       if (this.dirty && !(await this.rebuild())) return;
-      if (isChanged(m) && m.format === 'sql' && m.up === null) {
-        // Nothing to run (the lint reports why); the migrations after it run without it.
+      if (isChanged(m) && m.up === null && m.format !== 'alembic') {
+        // Nothing to run: no up part, or a file that could not be read (the lint reports why); the
+        // migrations after it run without it.
         this.counter.done++;
         this.outcome.results.set(m.path, { roundtrip: null, impact: null, waived: hasCompleteWaiver(m) });
       } else if (isChanged(m)) {

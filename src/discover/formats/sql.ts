@@ -53,9 +53,10 @@ const GOOSE_NO_TRANSACTION = /^\s*--\s*\+goose\s+no\s+transaction\s*$/i;
 
 /** What an SQL file name says about its role: half of a pair, or a single file with markers. */
 export function sqlFileRole(fileName: string): { name: string; role: 'up' | 'down' | 'single' } | null {
-  const pair = /^(.*)\.(up|down)\.sql$/i.exec(fileName);
+  // `s`: a file name may hold a line break; it is still a migration (that the naming rule rejects).
+  const pair = /^(.*)\.(up|down)\.sql$/is.exec(fileName);
   if (pair && pair[1]) return { name: pair[1], role: pair[2]!.toLowerCase() as 'up' | 'down' };
-  const single = /^(.+)\.sql$/i.exec(fileName);
+  const single = /^(.+)\.sql$/is.exec(fileName);
   return single ? { name: single[1]!, role: 'single' } : null;
 }
 

@@ -442,7 +442,9 @@ class ModuleScanner {
       if (this.is(k, 'export')) {
         let p = k + 1;
         if (this.is(p, 'declare')) continue;
-        if (this.is(p, 'async') && this.is(p + 1, 'function')) {
+        if (this.is(p, 'default') && this.is(p + 1, '{')) {
+          this.objectMembers(p + 1, add);
+        } else if (this.is(p, 'async') && this.is(p + 1, 'function')) {
           add(this.tokens[p + 2]?.value ?? '', this.readValue(p), k);
         } else if (this.is(p, 'function')) {
           add(this.tokens[p + (this.is(p + 1, '*') ? 2 : 1)]?.value ?? '', this.readValue(p), k);

@@ -16,12 +16,28 @@ export function transactionControl(statement: string): string | null {
   return match ? match[0].replace(/\s+/g, ' ').toUpperCase() : null;
 }
 
-/** How a transactional migration that controls the transaction itself is reported. */
-export function transactionControlMessage(keyword: string): string {
+/** How each SQL marker dialect opts a migration out of the transaction. */
+const OPT_OUT: Partial<Record<NonNullable<Migration['dialect']>, string>> = {
+  dbmate: "'-- migrate:up transaction:false'",
+  goose: "'-- +goose NO TRANSACTION'",
+  'sql-migrate': "'-- +migrate Up notransaction'",
+};
+
+/**
+ * How a transactional migration that controls the transaction itself is reported, with the way out its own
+ * layout offers (paired SQL files and modules have none).
+ */
+export function transactionControlMessage(keyword: string, migration?: Pick<Migration, 'dialect'>): string {
+  const optOut = migration?.dialect ? OPT_OUT[migration.dialect] : undefined;
   return (
     `${keyword} inside a migration that runs in a transaction: it would break the transaction migration-gate ` +
-    `wraps every migration in. Remove it, or opt out of the transaction ` +
-    `(dbmate: '-- migrate:up transaction:false', goose: '-- +goose NO TRANSACTION')`
+    `wraps every migration in. ` +
+    (optOut
+      ? `Remove it, or opt out of the transaction with ${optOut}`
+      : migration
+        ? 'Remove it: this migration format always runs in a transaction'
+        : `Remove it, or opt out of the transaction ` +
+          `(dbmate: ${OPT_OUT.dbmate}, goose: ${OPT_OUT.goose}, sql-migrate: ${OPT_OUT['sql-migrate']})`)
   );
 }
 
@@ -51,11 +67,12 @@ export async function runStatements(
   statements: SqlStatement[],
   path: string,
   transactional: boolean,
+  migration?: Pick<Migration, 'dialect'>,
 ): Promise<void> {
   if (transactional) {
     for (const statement of statements) {
       const keyword = transactionControl(statement.text);
-      if (keyword) throw new StepError(transactionControlMessage(keyword), path, statement.line);
+      if (keyword) throw new StepError(transactionControlMessage(keyword, migration), path, statement.line);
     }
     await client.query('BEGIN');
   }
@@ -81,6 +98,6 @@ export const sqlExecutor: FormatExecutor = {
     const part = direction === 'up' ? migration.up : migration.down;
     if (!part || part.empty) return;
     const statements = splitStatements(part.text, part.startLine);
-    await runStatements(ctx.client, statements, part.path, migration.transaction);
+    await runStatements(ctx.client, statements, part.path, migration.transaction, migration);
   },
 };

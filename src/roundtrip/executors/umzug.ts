@@ -52,11 +52,14 @@ export function lineInFile(error: unknown, absPath: string): number | null {
 }
 
 /** Fails when the module ended or opened a transaction of its own inside the gate's one. */
-function watchTransactionNotices(client: pg.Client): { problem: () => string | null; stop: () => void } {
+function watchTransactionNotices(
+  client: pg.Client,
+  migration: Migration,
+): { problem: () => string | null; stop: () => void } {
   let problem: string | null = null;
   const onNotice = (notice: { code?: string }) => {
-    if (notice.code === '25001') problem ??= transactionControlMessage('BEGIN');
-    if (notice.code === '25P01') problem ??= transactionControlMessage('COMMIT or ROLLBACK');
+    if (notice.code === '25001') problem ??= transactionControlMessage('BEGIN', migration);
+    if (notice.code === '25P01') problem ??= transactionControlMessage('COMMIT or ROLLBACK', migration);
   };
   client.on('notice', onNotice);
   return { problem: () => problem, stop: () => client.off('notice', onNotice) };
@@ -85,7 +88,7 @@ export const umzugExecutor: FormatExecutor = {
     const client = ctx.client;
     const context: UmzugMigrationContext = { client, sql: (text, params) => client.query(text, params) };
     const transactional = migration.transaction;
-    const notices = transactional ? watchTransactionNotices(client) : null;
+    const notices = transactional ? watchTransactionNotices(client, migration) : null;
     try {
       if (transactional) await client.query('BEGIN');
       await fn({ name: migration.name, path: absPath, context });

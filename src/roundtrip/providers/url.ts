@@ -20,22 +20,31 @@ export interface UrlProviderOptions {
   notes?: string[];
 }
 
+/**
+ * A `password=` / `sslpassword=` parameter of a URL's query (libpq accepts the password there too), up to the
+ * next parameter, the end of the URL, or the `: ` of a message the URL is quoted in.
+ */
+const QUERY_PASSWORD = /([?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi;
+
 /** The URL with its password replaced by `***` (safe for output). */
 export function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    return parsed.toString().replace(QUERY_PASSWORD, '$1***');
   } catch {
-    return url.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+    return url
+      .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+      .replace(QUERY_PASSWORD, '$1***');
   }
 }
 
-/** The password of a PostgreSQL URL (decoded), or null. */
+/** The password of a PostgreSQL URL (decoded), from its user part or its `password=` parameter, or null. */
 function passwordOf(url: string): string | null {
   try {
     const parsed = new URL(url);
-    return parsed.password ? decodeURIComponent(parsed.password) : null;
+    if (parsed.password) return decodeURIComponent(parsed.password);
+    return parsed.searchParams.get('password') || null;
   } catch {
     return /^postgres(?:ql)?:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(url)?.[1] ?? null;
   }
@@ -46,7 +55,9 @@ function passwordOf(url: string): string | null {
  * wherever it occurs unless it is also the user or database name (which the output shows anyway).
  */
 export function scrubSecrets(text: string, url: string): string {
-  let out = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+  let out = text
+    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+    .replace(QUERY_PASSWORD, '$1***');
   const password = passwordOf(url);
   if (password && password.length >= 3) {
     let user = '';
@@ -112,13 +123,25 @@ export async function connectClient(
   connectionString: string,
   options: { connectTimeoutMs?: number; queryTimeoutMs?: number; what: string },
 ): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
-  });
+  let client: pg.Client;
+  try {
+    client = new pg.Client({
+      connectionString,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    });
+  } catch (error) {
+    throw new GateError(
+      scrubSecrets(
+        `cannot connect to ${options.what} at ${displayUrl(connectionString)}: ${errorText(error)} ` +
+          '(percent-encode characters such as / @ : # ? in the user name and password)',
+        connectionString,
+      ),
+      { cause: error },
+    );
+  }
   // A terminated session emits 'error' on an idle client; the next query reports it instead.
   client.on('error', () => undefined);
   try {
@@ -148,6 +171,8 @@ export class UrlProvider implements DatabaseProvider {
   private versionNum = 0;
   private info: DatabaseInfo | null = null;
   private readonly live = new Map<string, UrlScratch>();
+  /** `CREATE DATABASE` statements the server may still be running. */
+  private readonly creating = new Set<Promise<unknown>>();
   private readonly connectTimeoutMs: number;
 
   constructor(
@@ -210,13 +235,17 @@ export class UrlProvider implements DatabaseProvider {
     const client = await this.maintenanceClient();
     for (let attempt = 0; ; attempt++) {
       const name = scratchName();
+      const creation = client.query(
+        `CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ''}`,
+      );
+      this.creating.add(creation);
       try {
-        await client.query(
-          `CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ''}`,
-        );
+        await creation;
       } catch (error) {
         if ((error as { code?: string }).code === '42P04' && attempt < 3) continue;
         throw this.gateError(`cannot create the scratch database ${name}`, error);
+      } finally {
+        this.creating.delete(creation);
       }
       const scratch = new UrlScratch(this, name, urlForDatabase(this.url, name), this.connectTimeoutMs);
       this.live.set(name, scratch);
@@ -231,6 +260,9 @@ export class UrlProvider implements DatabaseProvider {
   }
 
   async close(): Promise<void> {
+    // A database being created (say, when SIGINT arrives) exists once the server finishes: wait for it, so that
+    // it is live, and dropped below, instead of created after the drops and left behind.
+    if (this.creating.size > 0) await Promise.allSettled([...this.creating]);
     const left: string[] = [];
     let reason: string | null = null;
     for (const scratch of [...this.live.values()]) {
