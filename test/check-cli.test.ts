@@ -90,7 +90,7 @@ describe('migration-gate check --database <url>', () => {
     const r = await cli(['check', '--dir', 'fixtures/roundtrip/leftover-index', '--database', url, '-q']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
-      /202601011000_add_orders_created_at_index\.down\.sql down-mismatch .*index public\.orders_created_at_idx/,
+      /202601011000_add_orders_created_at_index\.down\.sql:1 down-mismatch .*index public\.orders_created_at_idx/,
     );
     expect(r.stdout).toContain('index public.orders_created_at_idx: present after down, absent before up');
     expect(await scratchDatabases()).toEqual([]);

@@ -43,7 +43,7 @@ describe('round-trip on the embedded database (PGlite)', () => {
     const outcome = await runRoundTrips(sets, { ...config, stepTimeoutSec: 2 }, { provider });
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(outcome.findings.map((f) => [f.rule, f.migration, f.line])).toEqual([
-      ['down-mismatch', '202601011000_add_orders_created_at_index', undefined],
+      ['down-mismatch', '202601011000_add_orders_created_at_index', 1],
       ['reup-failed', '202601011000_add_orders_created_at_index', 3],
       ['timeout', '202601011000_backfill_orders', 3],
       ['up-failed', '202601011000_create_refunds', 6],

@@ -387,6 +387,24 @@ describe('round-trip on a PostgreSQL server', () => {
     }
   });
 
+  it('points a down-mismatch of a single-file migration at its down marker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-marker-mismatch-'));
+    try {
+      writeFileSync(
+        join(dir, '202601010900_create_orders.sql'),
+        '-- requirements: RL-1\n-- migrate:up\nCREATE TABLE orders (id int);\nCREATE INDEX orders_id_idx ON orders (id);\n\n-- migrate:down\nDROP INDEX orders_id_idx;\n',
+      );
+      const [set] = await discover({ ...roundTripConfig({ cwd: dir }), dirs: ['.'] });
+      const outcome = await run([set!]);
+      expect(outcome.findings.map((f) => [f.rule, f.path, f.line])).toEqual([
+        ['down-mismatch', '202601010900_create_orders.sql', 6],
+        ['reup-failed', '202601010900_create_orders.sql', 3],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('starts nothing when no migration changed', async () => {
     const set = await fixtureSet('leftover-index', { changedCount: 0 });
     const p = provider();

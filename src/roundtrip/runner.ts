@@ -515,11 +515,13 @@ class SetRun {
       rule === 'down-mismatch'
         ? 'after down, the schema differs from before up'
         : 'after up, down and up again, the schema differs from after the first up';
+    const part = rule === 'down-mismatch' ? m.down : m.up;
     this.outcome.findings.push({
       rule,
       severity: 'error',
       migration: m.name,
-      path: rule === 'down-mismatch' ? (m.down?.path ?? m.path) : m.path,
+      path: part?.path ?? m.path,
+      ...(part ? { line: partLine(m, part) } : {}),
       message: `${what}: ${named.join(', ')}${more}`,
       details: diffs.map((d) => describeDifference(d, labels)),
     });
@@ -691,6 +693,15 @@ class SetRun {
     }
     return ok;
   }
+}
+
+/**
+ * The line a finding about a whole part points at: its marker line in a single SQL file (the part starts on the
+ * line after it), line 1 of a file of its own, the function of a module or revision.
+ */
+function partLine(m: Migration, part: NonNullable<Migration['down']>): number {
+  if (m.format !== 'sql') return part.startLine;
+  return m.dialect === 'pair' ? 1 : Math.max(1, part.startLine - 1);
 }
 
 /** Migrations of one history batch (one transaction, one round trip). */
