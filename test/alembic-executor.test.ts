@@ -120,6 +120,15 @@ describe('checkAlembicCommand', () => {
       /^cannot run the Alembic command 'no-such-alembic-x9 run' in .*: not found; install Alembic or set alembic-command/,
     );
   });
+
+  it('reports an Alembic that cannot start (a missing config file) as one configuration error', async () => {
+    const config = { ...defaultConfig(path.join(FIXTURES, 'project')), dirs: ['migrations/versions'] };
+    await expect(
+      checkAlembicCommand({ ...config, alembicCommand: 'alembic -c missing.ini' }),
+    ).rejects.toThrowError(
+      /^'alembic -c missing\.ini current' fails in the working directory before reaching a database: FAILED: No config file 'missing\.ini' found/,
+    );
+  });
 });
 
 describe('alembicExecutor on a real PostgreSQL', () => {
@@ -265,7 +274,7 @@ describe('alembicExecutor on a real PostgreSQL', () => {
     // A wrapper that starts a child and would write the marker if it outlived the abort.
     const config = {
       ...defaultConfig(projectDir),
-      alembicCommand: `sh -c '[ "$1" = current ] && exit 1; sleep 1 && touch "${marker}"' alembic`,
+      alembicCommand: `sh -c '[ "$1" = current ] && { echo "OperationalError: connection refused" >&2; exit 1; }; sleep 1 && touch "${marker}"' alembic`,
     };
     const [create] = load(projectDir, config);
     const { db, client } = await scratch();

@@ -823,6 +823,8 @@ function notFound(words, cwd, error) {
 const PROBE_URL = 'postgresql://migration_gate_probe:probe@127.0.0.1:1/migration_gate_probe';
 const PROBE_TIMEOUT_MS = 60_000;
 const probes = new Map();
+/** What Alembic prints when it tried to connect to the probe's closed port. */
+const CONNECTION_FAILURE = /OperationalError|could not connect|Connection refused|connection to server/i;
 async function probeDatabaseUrl(config, cwd) {
     const words = commandWords(config);
     const controller = new AbortController();
@@ -838,8 +840,17 @@ async function probeDatabaseUrl(config, cwd) {
     finally {
         clearTimeout(timer);
     }
+    const where = external_node_path_.relative(config.cwd, cwd) || '.';
+    if (result.code !== 0 && !CONNECTION_FAILURE.test(result.output)) {
+        // Alembic could not even start (no config file, env.py raising before it connects…): a setup problem.
+        const last = result.output
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter((l) => l.length > 0)
+            .at(-1);
+        throw new types/* GateError */.u(`'${words.join(' ')} current' fails in ${where === '.' ? 'the working directory' : where} before reaching a database: ${last ?? `exit ${result.code}`}`);
+    }
     if (result.code === 0) {
-        const where = external_node_path_.relative(config.cwd, cwd) || '.';
         throw new types/* GateError */.u(`the Alembic project in ${where} does not connect to DATABASE_URL: 'alembic current' succeeded while ` +
             `DATABASE_URL pointed at a closed port, so env.py reaches another database (sqlalchemy.url?). migration-gate ` +
             `only migrates databases it creates: make env.py use os.environ["DATABASE_URL"] when it is set`);
@@ -2658,7 +2669,7 @@ function hasDown(m) {
     return m.down !== null && !m.down.empty;
 }
 function seconds(ms) {
-    return `${(ms / 1000).toFixed(1)}s`;
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 function causes(error) {
     const chain = [];

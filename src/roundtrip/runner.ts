@@ -81,7 +81,7 @@ function hasDown(m: Migration): boolean {
 }
 
 function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function causes(error: unknown): unknown[] {

@@ -268,6 +268,8 @@ function notFound(words: string[], cwd: string, error: unknown): GateError {
 const PROBE_URL = 'postgresql://migration_gate_probe:probe@127.0.0.1:1/migration_gate_probe';
 const PROBE_TIMEOUT_MS = 60_000;
 const probes = new Map<string, Promise<void>>();
+/** What Alembic prints when it tried to connect to the probe's closed port. */
+const CONNECTION_FAILURE = /OperationalError|could not connect|Connection refused|connection to server/i;
 
 async function probeDatabaseUrl(config: GateConfig, cwd: string): Promise<void> {
   const words = commandWords(config);
@@ -282,8 +284,19 @@ async function probeDatabaseUrl(config: GateConfig, cwd: string): Promise<void> 
   } finally {
     clearTimeout(timer);
   }
+  const where = path.relative(config.cwd, cwd) || '.';
+  if (result.code !== 0 && !CONNECTION_FAILURE.test(result.output)) {
+    // Alembic could not even start (no config file, env.py raising before it connects…): a setup problem.
+    const last = result.output
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0)
+      .at(-1);
+    throw new GateError(
+      `'${words.join(' ')} current' fails in ${where === '.' ? 'the working directory' : where} before reaching a database: ${last ?? `exit ${result.code}`}`,
+    );
+  }
   if (result.code === 0) {
-    const where = path.relative(config.cwd, cwd) || '.';
     throw new GateError(
       `the Alembic project in ${where} does not connect to DATABASE_URL: 'alembic current' succeeded while ` +
         `DATABASE_URL pointed at a closed port, so env.py reaches another database (sqlalchemy.url?). migration-gate ` +
