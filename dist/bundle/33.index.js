@@ -2883,7 +2883,7 @@ class SetRun {
     /** Applies unchanged migrations (up only); a failure is reported on the migration and stops this directory. */
     async applyHistory(migrations, why) {
         this.current = null;
-        migrations = migrations.slice(await this.applyBatches(migrations));
+        migrations = migrations.slice(await this.applyBatches(migrations, why));
         if (migrations.length === 0)
             return true;
         try {
@@ -2908,7 +2908,9 @@ class SetRun {
      * the first batch that fails it rolls back and stops, and the caller applies the rest one by one through
      * Umzug, which then names the failing migration, its line, or its timeout.
      */
-    async applyBatches(migrations) {
+    async applyBatches(migrations, why) {
+        if (this.set.format === 'alembic')
+            return why === 'history' ? this.applyAlembicHistory(migrations) : 0;
         if (this.provider.kind === 'embedded')
             return 0;
         let end = 0;
@@ -2936,6 +2938,31 @@ class SetRun {
             applied += batch.length;
         }
         return applied;
+    }
+    /**
+     * An Alembic history in one process: `alembic upgrade <last>` applies every revision before it too, instead
+     * of one process per revision. All or nothing: when it fails, the scratch database is replaced by a fresh
+     * one and the caller applies the revisions one by one, which names the one that fails.
+     */
+    async applyAlembicHistory(migrations) {
+        if (migrations.length < 2 || this.applied.length > 0)
+            return 0;
+        const last = migrations.at(-1);
+        try {
+            await this.guarded(last, 'up');
+        }
+        catch (error) {
+            const gateError = causes(error).find((e) => e instanceof types/* GateError */.u);
+            if (gateError)
+                throw gateError;
+            await this.close();
+            this.scratch = await this.open();
+            return 0;
+        }
+        const values = migrations.map((m) => `(${quoteLiteral(m.name)})`).join(', ');
+        await this.scratch.client.query(`INSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES ${values}`);
+        this.applied.push(...migrations.map((m) => m.name));
+        return migrations.length;
     }
     async roundTrip(m) {
         const index = ++this.counter.done;

@@ -312,7 +312,7 @@ class SetRun {
   /** Applies unchanged migrations (up only); a failure is reported on the migration and stops this directory. */
   private async applyHistory(migrations: Migration[], why: 'history' | 'rebuild'): Promise<boolean> {
     this.current = null;
-    migrations = migrations.slice(await this.applyBatches(migrations));
+    migrations = migrations.slice(await this.applyBatches(migrations, why));
     if (migrations.length === 0) return true;
     try {
       await this.umzug().up({ migrations: migrations.map((m) => m.name) });
@@ -339,7 +339,8 @@ class SetRun {
    * the first batch that fails it rolls back and stops, and the caller applies the rest one by one through
    * Umzug, which then names the failing migration, its line, or its timeout.
    */
-  private async applyBatches(migrations: Migration[]): Promise<number> {
+  private async applyBatches(migrations: Migration[], why: 'history' | 'rebuild'): Promise<number> {
+    if (this.set.format === 'alembic') return why === 'history' ? this.applyAlembicHistory(migrations) : 0;
     if (this.provider.kind === 'embedded') return 0;
     let end = 0;
     while (end < migrations.length && batchable(migrations[end]!)) end++;
@@ -370,6 +371,29 @@ class SetRun {
       applied += batch.length;
     }
     return applied;
+  }
+
+  /**
+   * An Alembic history in one process: `alembic upgrade <last>` applies every revision before it too, instead
+   * of one process per revision. All or nothing: when it fails, the scratch database is replaced by a fresh
+   * one and the caller applies the revisions one by one, which names the one that fails.
+   */
+  private async applyAlembicHistory(migrations: Migration[]): Promise<number> {
+    if (migrations.length < 2 || this.applied.length > 0) return 0;
+    const last = migrations.at(-1)!;
+    try {
+      await this.guarded(last, 'up');
+    } catch (error) {
+      const gateError = causes(error).find((e): e is GateError => e instanceof GateError);
+      if (gateError) throw gateError;
+      await this.close();
+      this.scratch = await this.open();
+      return 0;
+    }
+    const values = migrations.map((m) => `(${quoteLiteral(m.name)})`).join(', ');
+    await this.scratch!.client.query(`INSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES ${values}`);
+    this.applied.push(...migrations.map((m) => m.name));
+    return migrations.length;
   }
 
   private async roundTrip(m: Migration): Promise<void> {
