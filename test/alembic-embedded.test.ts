@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/defaults.js';
-import { orderAlembic, parseAlembicFile } from '../src/discover/formats/alembic.js';
+import { orderAlembic } from '../src/discover/formats/alembic.js';
+import { parseRevisions } from './helpers/alembic.js';
 import { alembicExecutor } from '../src/roundtrip/executors/alembic.js';
 import { EmbeddedProvider } from '../src/roundtrip/providers/embedded.js';
 import { StepError, type ScratchDatabase, type StepContext } from '../src/roundtrip/types.js';
@@ -14,23 +13,7 @@ const PROJECT = fileURLToPath(new URL('../fixtures/alembic/project/', import.met
 const config = defaultConfig(PROJECT);
 
 function load(): Migration[] {
-  const dir = 'migrations/versions';
-  const abs = path.join(PROJECT, dir);
-  return orderAlembic(
-    readdirSync(abs)
-      .filter((f) => f.endsWith('.py'))
-      .map((f) =>
-        parseAlembicFile(
-          {
-            absPath: path.join(abs, f),
-            relPath: `${dir}/${f}`,
-            dir,
-            text: readFileSync(path.join(abs, f), 'utf8'),
-          },
-          config,
-        ),
-      ),
-  );
+  return orderAlembic(parseRevisions(PROJECT, 'migrations/versions', config));
 }
 
 describe('alembicExecutor on the embedded database', () => {

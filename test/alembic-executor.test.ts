@@ -6,7 +6,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/defaults.js';
 import type { GateConfig } from '../src/config/types.js';
-import { orderAlembic, parseAlembicFile } from '../src/discover/formats/alembic.js';
+import { orderAlembic } from '../src/discover/formats/alembic.js';
+import { parseRevisions } from './helpers/alembic.js';
 import {
   alembicExecutor,
   alembicTarget,
@@ -24,23 +25,7 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/alembic/', import.meta.url))
 const PASSWORD = new URL(TEST_DATABASE_URL).password;
 
 function load(projectDir: string, config: GateConfig): Migration[] {
-  const dir = 'migrations/versions';
-  const abs = path.join(projectDir, dir);
-  return orderAlembic(
-    readdirSync(abs)
-      .filter((f) => f.endsWith('.py'))
-      .map((f) =>
-        parseAlembicFile(
-          {
-            absPath: path.join(abs, f),
-            relPath: `${dir}/${f}`,
-            dir,
-            text: readFileSync(path.join(abs, f), 'utf8'),
-          },
-          config,
-        ),
-      ),
-  );
+  return orderAlembic(parseRevisions(projectDir, 'migrations/versions', config));
 }
 
 describe('splitCommand', () => {

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import type { Report } from '../src/types.js';
 import { TEST_DATABASE_URL } from './helpers/db.js';
 
@@ -42,27 +42,9 @@ function project(fixture: string): string {
 }
 
 async function check(cwd: string, extra: string[] = []) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(
-    [
-      'check',
-      '--format',
-      'alembic',
-      '--dir',
-      'migrations/versions',
-      '--base',
-      'main',
-      '--database',
-      TEST_DATABASE_URL,
-      '--json',
-      'r.json',
-      ...extra,
-    ],
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, isTTY: false },
-  );
-  const report = JSON.parse(readFileSync(join(cwd, 'r.json'), 'utf8')) as Report;
-  return { code, stdout, stderr, report };
+  const args = ['check', '--format', 'alembic', '--dir', 'migrations/versions', '--base', 'main'];
+  const r = await cli([...args, '--database', TEST_DATABASE_URL, '--json', 'r.json', ...extra], cwd);
+  return { ...r, report: JSON.parse(readFileSync(join(cwd, 'r.json'), 'utf8')) as Report };
 }
 
 describe('Alembic history', () => {

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/defaults.js';
 import { orderAlembic, parseAlembicFile } from '../src/discover/formats/alembic.js';
+import { parseRevisions } from './helpers/alembic.js';
 import { lintAlembic } from '../src/lint/alembic.js';
 import type { Migration, MigrationSet } from '../src/types.js';
 
@@ -11,21 +10,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const config = defaultConfig(ROOT);
 
 function fixtureSet(dir: string): MigrationSet {
-  const abs = path.join(ROOT, dir);
-  const migrations = readdirSync(abs)
-    .filter((f) => f.endsWith('.py'))
-    .map((f) =>
-      parseAlembicFile(
-        {
-          absPath: path.join(abs, f),
-          relPath: `${dir}/${f}`,
-          dir,
-          text: readFileSync(path.join(abs, f), 'utf8'),
-        },
-        config,
-      ),
-    );
-  return { dir, format: 'alembic', migrations: orderAlembic(migrations), deleted: [], baseNames: null };
+  const migrations = orderAlembic(parseRevisions(ROOT, dir, config));
+  return { dir, format: 'alembic', migrations, deleted: [], baseNames: null };
 }
 
 /** A set of revision files written in memory: each entry is `[name, revision, down_revision literal]`. */

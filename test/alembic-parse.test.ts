@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/defaults.js';
 import { orderAlembic, parseAlembicFile } from '../src/discover/formats/alembic.js';
+import { parseRevisions } from './helpers/alembic.js';
 import type { Migration } from '../src/types.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/alembic/', import.meta.url));
@@ -17,20 +16,7 @@ function parse(text: string, name = '202611211430_add_invoices'): Migration {
 }
 
 function parseDir(dir: string): Migration[] {
-  const abs = path.join(FIXTURES, dir);
-  return readdirSync(abs)
-    .filter((f) => f.endsWith('.py'))
-    .map((f) =>
-      parseAlembicFile(
-        {
-          absPath: path.join(abs, f),
-          relPath: `${dir}/${f}`,
-          dir,
-          text: readFileSync(path.join(abs, f), 'utf8'),
-        },
-        config,
-      ),
-    );
+  return parseRevisions(FIXTURES, dir, config);
 }
 
 const revisionFile = (head: string, down = '    op.drop_table("invoices")\n') =>

@@ -3,23 +3,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import type { Report } from '../src/types.js';
 import { TEST_DATABASE_URL } from './helpers/db.js';
 
 const root = resolve(import.meta.dirname, '..');
 
-async function cli(args: string[], cwd = root) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    cwd,
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], cwd = root) => cli(args, cwd);
 
 /** A role of its own, so that "no scratch database left" is exact while other suites use the server. */
 const role = `mg_check_${process.pid}`;
@@ -69,7 +59,7 @@ afterAll(async () => {
 describe('migration-gate check --database <url>', () => {
   it('passes a clean history, leaves no database behind and never prints the password', async () => {
     const json = join(tmp, 'clean.json');
-    const r = await cli(['check', '--dir', 'fixtures/formats/sql-pair', '--database', url, '--json', json]);
+    const r = await run(['check', '--dir', 'fixtures/formats/sql-pair', '--database', url, '--json', json]);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('check-secret');
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
@@ -87,7 +77,7 @@ describe('migration-gate check --database <url>', () => {
   });
 
   it('fails on a lossy downgrade, naming the object left behind', async () => {
-    const r = await cli(['check', '--dir', 'fixtures/roundtrip/leftover-index', '--database', url, '-q']);
+    const r = await run(['check', '--dir', 'fixtures/roundtrip/leftover-index', '--database', url, '-q']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       /202601011000_add_orders_created_at_index\.down\.sql:1 down-mismatch .*index public\.orders_created_at_idx/,
@@ -97,7 +87,7 @@ describe('migration-gate check --database <url>', () => {
   });
 
   it('checks the baseline schema: drift found, and none against a dump of the migrated schema', async () => {
-    const drift = await cli([
+    const drift = await run([
       'check',
       '--dir',
       'fixtures/baseline/migrations',
@@ -112,7 +102,7 @@ describe('migration-gate check --database <url>', () => {
     expect(drift.stdout).toContain(
       'table public.audit_log: absent after all migrations, present in the baseline',
     );
-    const same = await cli([
+    const same = await run([
       'check',
       '--dir',
       'fixtures/baseline/migrations',
@@ -129,7 +119,7 @@ describe('migration-gate check --database <url>', () => {
 
   it('round-trips an Alembic project through its own alembic command', async () => {
     const json = join(tmp, 'alembic.json');
-    const r = await cli(
+    const r = await run(
       [
         'check',
         '--format',
@@ -165,7 +155,7 @@ describe('migration-gate check --database <url>', () => {
 
 describe('migration-gate check --database embedded', () => {
   it('fails on the lossy fixture naming the index, and passes the clean one', async () => {
-    const lossy = await cli([
+    const lossy = await run([
       'check',
       '--dir',
       'fixtures/roundtrip/leftover-index',
@@ -177,7 +167,7 @@ describe('migration-gate check --database embedded', () => {
     expect(lossy.stdout).toContain(
       'index public.orders_created_at_idx: present after down, absent before up',
     );
-    const clean = await cli(['check', '--dir', 'fixtures/formats/sql-pair', '--database', 'embedded']);
+    const clean = await run(['check', '--dir', 'fixtures/formats/sql-pair', '--database', 'embedded']);
     expect(clean.code).toBe(0);
     expect(clean.stderr).toMatch(/embedded/i);
   });

@@ -3,22 +3,12 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import type { Report } from '../src/types.js';
 
 const root = resolve(import.meta.dirname, '..');
 
-async function cli(args: string[], cwd = root) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    cwd,
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], cwd = root) => cli(args, cwd);
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.email=dev@example.com', '-c', 'user.name=dev', ...args], {
@@ -34,14 +24,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('migration-gate lint', () => {
   it('passes a clean fixture with exit 0', async () => {
-    const r = await cli(['lint', '--dir', 'fixtures/lint/clean', '-q']);
+    const r = await run(['lint', '--dir', 'fixtures/lint/clean', '-q']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 changed migrations, 0 errors, 0 warnings: the gate passes/);
   });
 
   it('prints findings as file:line rule message and exits 1', async () => {
-    const r = await cli(['lint', '--dir', 'fixtures/lint/down-missing', '-q']);
+    const r = await run(['lint', '--dir', 'fixtures/lint/down-missing', '-q']);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
@@ -51,14 +41,14 @@ describe('migration-gate lint', () => {
   });
 
   it('names file and line for a finding with a line', async () => {
-    const r = await cli(['lint', '--dir', 'fixtures/lint/waiver-incomplete', '-q']);
+    const r = await run(['lint', '--dir', 'fixtures/lint/waiver-incomplete', '-q']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^fixtures\/lint\/waiver-incomplete\/\S+\.up\.sql:\d+ waiver-incomplete /m);
   });
 
   it('treats warnings as failures with --fail-on warning', async () => {
-    const pass = await cli(['lint', '--dir', 'fixtures/lint/requirement-missing', '-q']);
-    const fail = await cli([
+    const pass = await run(['lint', '--dir', 'fixtures/lint/requirement-missing', '-q']);
+    const fail = await run([
       'lint',
       '--dir',
       'fixtures/lint/requirement-missing',
@@ -72,7 +62,7 @@ describe('migration-gate lint', () => {
 
   it('writes the JSON report with the stable fields', async () => {
     const json = join(tmp, 'lint.json');
-    const r = await cli(['lint', '--dir', 'fixtures/lint/down-missing', '-q', '--json', json]);
+    const r = await run(['lint', '--dir', 'fixtures/lint/down-missing', '-q', '--json', json]);
     expect(r.code).toBe(1);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report).toMatchObject({ version: 1, verdict: 'fail', base: null, database: null });
@@ -92,7 +82,7 @@ describe('migration-gate lint', () => {
 
   it('writes the Markdown report', async () => {
     const md = join(tmp, 'lint.md');
-    const r = await cli(['lint', '--dir', 'fixtures/lint/clean', '-q', '--markdown', md]);
+    const r = await run(['lint', '--dir', 'fixtures/lint/clean', '-q', '--markdown', md]);
     expect(r.code).toBe(0);
     expect(readFileSync(md, 'utf8')).toContain('202611031200\\_create\\_invoices');
   });
@@ -124,7 +114,7 @@ describe('the acceptance scenario: a branch against main', () => {
     git(repo, 'add', '.');
     git(repo, 'commit', '-qm', 'branch');
 
-    const r = await cli(['lint', '--dir', 'migrations', '--base', 'main', '--json', 'r.json', '-q'], repo);
+    const r = await run(['lint', '--dir', 'migrations', '--base', 'main', '--json', 'r.json', '-q'], repo);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
     const report = JSON.parse(readFileSync(join(repo, 'r.json'), 'utf8')) as Report;
@@ -157,7 +147,7 @@ describe('errors exit 2 with one line', () => {
     [['check', '--dir', 'fixtures/lint/clean', '--database', 'url'], /needs a server URL/],
     [['lint', '--dir', 'fixtures/lint/clean', '--step-timeout', 'soon'], /--step-timeout takes a number/],
   ])('%j', async (args, message) => {
-    const r = await cli(args);
+    const r = await run(args);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toMatch(message);
@@ -168,13 +158,13 @@ describe('errors exit 2 with one line', () => {
     const dir = join(tmp, 'cfg');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '.migration-gate.yml'), 'migrations: [db]\nstep-timeout: fast\n');
-    const r = await cli(['lint'], dir);
+    const r = await run(['lint'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^migration-gate: \.migration-gate\.yml: 'step-timeout': /);
   });
 
   it('never prints a database password', async () => {
-    const r = await cli([
+    const r = await run([
       'check',
       '--dir',
       'fixtures/lint/clean',
@@ -195,14 +185,14 @@ describe('errors exit 2 with one line', () => {
       ['--json', 'JSON'],
       ['--markdown', 'Markdown'],
     ]) {
-      const r = await cli(['lint', '-q', flag!, target], dir);
+      const r = await run(['lint', '-q', flag!, target], dir);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
         `migration-gate: the ${what} report ${join(dir, target)} would overwrite ${target}, a file the gate reads: write the report somewhere else\n`,
       );
       expect(readFileSync(join(dir, target), 'utf8')).toBe(before);
     }
-    const config = await cli(['lint', '-q', '--json', '.migration-gate.yml'], dir);
+    const config = await run(['lint', '-q', '--json', '.migration-gate.yml'], dir);
     expect(config.code).toBe(2);
     expect(config.stderr).toMatch(/would overwrite the configuration file/);
   });
@@ -210,11 +200,11 @@ describe('errors exit 2 with one line', () => {
   it('creates the folder of the Markdown report, and names the file it cannot write', async () => {
     const dir = join(tmp, 'markdown-dirs');
     cpSync(join(root, 'fixtures/lint/clean'), join(dir, 'migrations'), { recursive: true });
-    const ok = await cli(['lint', '-q', '--markdown', 'out/deep/report.md'], dir);
+    const ok = await run(['lint', '-q', '--markdown', 'out/deep/report.md'], dir);
     expect(ok.code).toBe(0);
     expect(readFileSync(join(dir, 'out/deep/report.md'), 'utf8')).toMatch(/Migration gate passed/);
     writeFileSync(join(dir, 'plain-file'), '');
-    const bad = await cli(['lint', '-q', '--markdown', 'plain-file/report.md'], dir);
+    const bad = await run(['lint', '-q', '--markdown', 'plain-file/report.md'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(
       /^migration-gate: cannot write the Markdown report to \S+plain-file\/report\.md: /,
@@ -229,7 +219,7 @@ describe('terminal output', () => {
     mkdirSync(join(dir, 'migrations'), { recursive: true });
     writeFileSync(join(dir, 'migrations', '202601011000_x\nfake.sql:1 ok.up.sql'), 'SELECT 1;\n');
     writeFileSync(join(dir, 'migrations', '202601011010_\u001b[2Jred.up.sql'), 'SELECT 1;\n');
-    const r = await cli(['lint', '-q'], dir);
+    const r = await run(['lint', '-q'], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('\u001b');
     const lines = r.stdout.trim().split('\n');
@@ -243,14 +233,14 @@ describe('terminal output', () => {
 
 describe('help and version', () => {
   it('prints help with examples and exits 0', async () => {
-    const r = await cli(['--help']);
+    const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain('migration-gate check --dir db/migrations --database embedded');
   });
 
   it('without a command prints help and exits 2', async () => {
-    expect((await cli([])).code).toBe(2);
+    expect((await run([])).code).toBe(2);
   });
 });
 
@@ -258,10 +248,10 @@ describe('migration-gate new', () => {
   it('writes a correctly named migration that lint then reads', async () => {
     const dir = join(tmp, 'new');
     cpSync(join(root, 'fixtures/lint/clean'), join(dir, 'migrations'), { recursive: true });
-    const r = await cli(['new', 'add_invoice_index', '--dir', 'migrations'], dir);
+    const r = await run(['new', 'add_invoice_index', '--dir', 'migrations'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^created migrations\/\d{12}_add_invoice_index\.up\.sql$/m);
-    const lint = await cli(['lint', '--dir', 'migrations', '-q', '--json', 'r.json'], dir);
+    const lint = await run(['lint', '--dir', 'migrations', '-q', '--json', 'r.json'], dir);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     const created = report.migrations.find((m) => m.name.endsWith('_add_invoice_index'));
     expect(created).toBeDefined();
