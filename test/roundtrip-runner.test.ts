@@ -189,15 +189,15 @@ describe('round-trip on a PostgreSQL server', () => {
       down: { status: 'pass' },
       reup: { status: 'pass' },
     });
-    // Rebuilt from the copy kept after the history (CREATE DATABASE … TEMPLATE), plus the failed migration.
+    // A history of one migration is not worth a copy: rebuilt from a fresh database, history and failed one.
     expect(
       outcome.lines.filter((l) =>
-        /^fixtures\/roundtrip\/reup-fails: rebuilt from a copy of the database after the history, 1 migration\(s\) re-applied/.test(
+        /^fixtures\/roundtrip\/reup-fails: rebuilt from a fresh database, 2 migration\(s\) re-applied/.test(
           l,
         ),
       ),
     ).toHaveLength(1);
-    expect(providers.at(-1)!.created).toHaveLength(3);
+    expect(providers.at(-1)!.created).toHaveLength(2);
   });
 
   it('reports a syntax error at its file line and goes on with the next migration', async () => {
@@ -405,6 +405,48 @@ describe('round-trip on a PostgreSQL server', () => {
     }
   });
 
+  it('keeps a copy of the history at the first rebuild and rebuilds from it after that', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-rebuilds-'));
+    try {
+      const pair = (name: string, up: string, down: string) => {
+        writeFileSync(join(dir, `${name}.up.sql`), `${up}\n`);
+        writeFileSync(join(dir, `${name}.down.sql`), `${down}\n`);
+      };
+      pair('202601010900_create_a', 'CREATE TABLE a (id int);', 'DROP TABLE a;');
+      pair('202601010910_create_b', 'CREATE TABLE b (id int);', 'DROP TABLE b;');
+      // Two lossy downs (the table stays, so the second up fails) and a clean migration after them.
+      pair('202601010920_create_c', 'CREATE TABLE c (id int);', 'SELECT 1;');
+      pair('202601010930_create_d', 'CREATE TABLE d (id int);', 'SELECT 1;');
+      pair('202601010940_create_e', 'CREATE TABLE e (id int);', 'DROP TABLE e;');
+      const [set] = await discover({ ...roundTripConfig({ cwd: dir }), dirs: ['.'] });
+      set!.migrations.slice(0, 2).forEach((m) => (m.change = 'unchanged'));
+      const p = provider();
+      const outcome = await run([set!], {}, p);
+      expect(outcome.findings.map((f) => [f.rule, f.migration])).toEqual([
+        ['down-mismatch', '202601010920_create_c'],
+        ['reup-failed', '202601010920_create_c'],
+        ['down-mismatch', '202601010930_create_d'],
+        ['reup-failed', '202601010930_create_d'],
+      ]);
+      const rebuilds = outcome.lines.filter((l) => l.includes('rebuilt from'));
+      expect(rebuilds).toEqual([
+        expect.stringMatching(
+          /rebuilt from a fresh database, history of 2 migration\(s\) kept as a copy, 1 migration\(s\) re-applied/,
+        ),
+        expect.stringMatching(
+          /rebuilt from a copy of the database after the history, 2 migration\(s\) re-applied/,
+        ),
+      ]);
+      const last = set!.migrations.at(-1)!;
+      expect(outcome.results.get(last.path)?.roundtrip?.reup.status).toBe('pass');
+      // The scratch database, the rebuild, the copy, the rebuild from the copy: all dropped.
+      expect(p.created).toHaveLength(4);
+      expect(await databasesLeft(p.created)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('starts nothing when no migration changed', async () => {
     const set = await fixtureSet('leftover-index', { changedCount: 0 });
     const p = provider();
@@ -453,7 +495,7 @@ describe('round-trip on a PostgreSQL server', () => {
       expect(message).not.toContain('\n');
       expect(message).not.toContain(':postgres@');
       expect(message).toMatch(
-        /^lost the connection to the url database while running 202601011000_backfill_orders up: .*; could not drop the scratch database\(s\) migration_gate_\w+, migration_gate_\w+: /,
+        /^lost the connection to the url database while running 202601011000_backfill_orders up: .*; could not drop the scratch database\(s\) migration_gate_\w+(, migration_gate_\w+)*: /,
       );
     } finally {
       // The server was gone when the gate tried to drop its databases: remove them here.

@@ -2796,6 +2796,8 @@ class SetRun {
     scratch = null;
     /** A copy of the database right after the history, and how many `applied` names it holds. */
     historyCopy = null;
+    /** How many of `applied` are the history before the first changed migration. */
+    historyCount = 0;
     /** Names of the migrations the current state should hold, in order. */
     applied = [];
     /** The scratch database no longer holds exactly `applied`: rebuild before the next step. */
@@ -2860,7 +2862,7 @@ class SetRun {
             const started = Date.now();
             if (!(await this.applyHistory(history, 'history')))
                 return;
-            await this.keepHistoryCopy();
+            this.historyCount = history.length;
             this.progress(`${this.set.dir}: history of ${history.length} migration(s) applied (${seconds(Date.now() - started)})`);
         }
         for (const m of chain.slice(first)) {
@@ -2934,7 +2936,7 @@ class SetRun {
                 }
                 break;
             }
-            this.applied.push(...batch.map((m) => m.name));
+            this.applied.push(...batch.map((m) => m.name).filter((n) => !this.applied.includes(n)));
             applied += batch.length;
         }
         return applied;
@@ -3209,13 +3211,13 @@ class SetRun {
      * Keeps a copy of the database right after the history (when the provider copies cheaply), so that a
      * rebuild does not apply the whole history again.
      */
-    async keepHistoryCopy() {
+    async keepHistoryCopy(applied) {
         const scratch = this.scratch;
         if (!this.provider.copyScratch)
             return;
         await endClient(scratch.client);
         const db = await this.provider.copyScratch(scratch.db);
-        this.historyCopy = { db, release: (0,cleanup/* registerCleanup */.qE)(() => db.drop()), applied: this.applied.length };
+        this.historyCopy = { db, release: (0,cleanup/* registerCleanup */.qE)(() => db.drop()), applied };
         Object.assign(scratch, await this.attach(scratch.db));
     }
     async close() {
@@ -3242,12 +3244,26 @@ class SetRun {
         const copy = this.historyCopy;
         this.scratch = await this.open(copy?.db ?? null);
         this.dirty = false;
-        const migrations = this.applied.slice(copy?.applied ?? 0).map((name) => this.byName.get(name));
         const started = Date.now();
+        let from = copy?.applied ?? 0;
+        if (!copy && this.historyCount > 1 && this.provider.copyScratch) {
+            // The first rebuild applies the history again and keeps a copy of that state for the rebuilds after it:
+            // a run without failures never pays for the copy.
+            const history = this.applied.slice(0, this.historyCount).map((name) => this.byName.get(name));
+            if (!(await this.applyHistory(history, 'rebuild')))
+                return false;
+            await this.keepHistoryCopy(this.historyCount);
+            from = this.historyCount;
+        }
+        const migrations = this.applied.slice(from).map((name) => this.byName.get(name));
         const ok = migrations.length === 0 || (await this.applyHistory(migrations, 'rebuild'));
         if (ok) {
-            const from = copy ? 'a copy of the database after the history' : 'a fresh database';
-            this.progress(`${this.set.dir}: rebuilt from ${from}, ${migrations.length} migration(s) re-applied (${seconds(Date.now() - started)})`);
+            const how = copy
+                ? 'a copy of the database after the history'
+                : from > 0
+                    ? `a fresh database, history of ${from} migration(s) kept as a copy`
+                    : 'a fresh database';
+            this.progress(`${this.set.dir}: rebuilt from ${how}, ${migrations.length} migration(s) re-applied (${seconds(Date.now() - started)})`);
         }
         return ok;
     }
