@@ -441,7 +441,7 @@ describe('round-trip on a PostgreSQL server', () => {
       expect(outcome.results.get(last.path)?.roundtrip?.reup.status).toBe('pass');
       // The scratch database, the rebuild, the copy, the rebuild from the copy: all dropped.
       expect(p.created).toHaveLength(4);
-      expect(await databasesLeft(p.created)).toEqual([]);
+      expect(await databasesLeft(p.created.map((d) => d.name))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
