@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { discover } from './discover/index.js';
@@ -36,6 +37,7 @@ export async function runGate(config: GateConfig, options: GateRunOptions): Prom
   progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
   const sets = await discover(config, { changes: options.changes });
   refuseReportOverInput(config, sets);
+  await checkReportPaths(config);
 
   progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
   const findings: Finding[] = [...lint(sets, config), ...(await scanForbidden(config))];
@@ -90,6 +92,27 @@ function refuseReportOverInput(config: GateConfig, sets: MigrationSet[]): void {
       throw new GateError(
         `the ${what} report ${path} would overwrite ${input}, a file the gate reads: write the report somewhere else`,
       );
+    }
+  }
+}
+
+/**
+ * Finds out before the work whether the reports can be written (their folder exists or can be made and takes
+ * files; the path is no directory), so that a long `check` is not lost to a typo in `--json`.
+ */
+async function checkReportPaths(config: GateConfig): Promise<void> {
+  for (const [what, path] of [
+    ['JSON', config.jsonPath],
+    ['Markdown', config.markdownPath],
+  ] as const) {
+    if (!path) continue;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await access(dirname(path), constants.W_OK);
+      if ((await stat(path).catch(() => null))?.isDirectory()) throw new Error('it is a directory');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new GateError(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
     }
   }
 }

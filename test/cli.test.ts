@@ -163,6 +163,22 @@ describe('errors exit 2 with one line', () => {
     expect(r.stderr).toMatch(/^migration-gate: \.migration-gate\.yml: 'step-timeout': /);
   });
 
+  it('refuses an unwritable report path before any work', async () => {
+    const r = await run([
+      'check',
+      '--dir',
+      'fixtures/lint/clean',
+      '--database',
+      'postgres://u:p@127.0.0.1:1/db',
+      '--json',
+      'fixtures/lint/clean/202611010900_create_customers.up.sql/r.json',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^migration-gate: cannot write the JSON report to .*r\.json: /m);
+    // Stopped before the round-trip (and so before any connection to the database).
+    expect(r.stderr).not.toContain('[round-trip');
+  });
+
   it('never prints a database password', async () => {
     const r = await run([
       'check',

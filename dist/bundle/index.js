@@ -56026,6 +56026,8 @@ function redactUrl(text) {
         .replace(/(postgres(?:ql)?:\/\/\S*?[?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi, '$1***');
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: ./lib/discover/formats/sql.js
 var sql = __nccwpck_require__(27172);
 ;// CONCATENATED MODULE: ./lib/discover/formats/umzug.js
@@ -59757,6 +59759,7 @@ function renderWithinBytes(report, ctx, maxBytes) {
 
 
 
+
 /**
  * The whole pipeline: config → discover → lint → round-trip → report. Writes the JSON and Markdown reports
  * when the configuration names files, and returns the report. Throws `GateError` for exit-2 conditions.
@@ -59769,6 +59772,7 @@ async function runGate(config, options) {
     progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
     const sets = await discover(config, { changes: options.changes });
     refuseReportOverInput(config, sets);
+    await checkReportPaths(config);
     progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
     const findings = [...lint(sets, config), ...(await scanForbidden(config))];
     let database = null;
@@ -59821,6 +59825,29 @@ function refuseReportOverInput(config, sets) {
         const input = path ? inputs.get((0,external_node_path_.resolve)(path)) : undefined;
         if (input !== undefined) {
             throw new types/* GateError */.u(`the ${what} report ${path} would overwrite ${input}, a file the gate reads: write the report somewhere else`);
+        }
+    }
+}
+/**
+ * Finds out before the work whether the reports can be written (their folder exists or can be made and takes
+ * files; the path is no directory), so that a long `check` is not lost to a typo in `--json`.
+ */
+async function checkReportPaths(config) {
+    for (const [what, path] of [
+        ['JSON', config.jsonPath],
+        ['Markdown', config.markdownPath],
+    ]) {
+        if (!path)
+            continue;
+        try {
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+            await (0,promises_.access)((0,external_node_path_.dirname)(path), external_node_fs_.constants.W_OK);
+            if ((await (0,promises_.stat)(path).catch(() => null))?.isDirectory())
+                throw new Error('it is a directory');
+        }
+        catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new types/* GateError */.u(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
         }
     }
 }
@@ -65422,8 +65449,6 @@ async function upsertComment(octokit, input) {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: ./lib/github/context.js
 
 
