@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileNamingPattern, loadConfigFile, redactUrl, resolveConfig } from '../src/config/load.js';
+import { compileNamingPattern, loadConfigFile, resolveConfig } from '../src/config/load.js';
+import { redactUrl } from '../src/redact.js';
 import { GateError } from '../src/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mg-config-'));

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { CONFIG_FILE, loadConfigFile, redactUrl, resolveConfig } from '../config/load.js';
+import { CONFIG_FILE, loadConfigFile, resolveConfig } from '../config/load.js';
+import { redactUrl } from '../redact.js';
 import { runGate } from '../engine.js';
 import { createMigration } from '../new.js';
 import { signalExit } from '../roundtrip/cleanup.js';

@@ -254,10 +254,3 @@ function compileForbidden(list: ForbiddenPatternSetting[]): ForbiddenPattern[] {
     exclude: p.exclude ?? fallbackExclude,
   }));
 }
-
-/** Replaces the password of a PostgreSQL URL (also inside a longer text) with `***`. */
-export function redactUrl(text: string): string {
-  return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-    .replace(/(postgres(?:ql)?:\/\/\S*?[?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi, '$1***');
-}

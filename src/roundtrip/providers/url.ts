@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { redactUrl } from '../../redact.js';
 import { GateError } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
 import type { DatabaseProvider, ScratchDatabase } from '../types.js';
@@ -20,22 +21,14 @@ export interface UrlProviderOptions {
   notes?: string[];
 }
 
-/**
- * A `password=` / `sslpassword=` parameter of a URL's query (libpq accepts the password there too), up to the
- * next parameter, the end of the URL, or the `: ` of a message the URL is quoted in.
- */
-const QUERY_PASSWORD = /([?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi;
-
 /** The URL with its password replaced by `***` (safe for output). */
 export function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(QUERY_PASSWORD, '$1***');
+    return redactUrl(parsed.toString());
   } catch {
-    return url
-      .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-      .replace(QUERY_PASSWORD, '$1***');
+    return redactUrl(url);
   }
 }
 
@@ -55,9 +48,7 @@ function passwordOf(url: string): string | null {
  * wherever it occurs unless it is also the user or database name (which the output shows anyway).
  */
 export function scrubSecrets(text: string, url: string): string {
-  let out = text
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-    .replace(QUERY_PASSWORD, '$1***');
+  let out = redactUrl(text);
   const password = passwordOf(url);
   if (password && password.length >= 3) {
     let user = '';
