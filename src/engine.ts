@@ -35,7 +35,7 @@ export async function runGate(config: GateConfig, options: GateRunOptions): Prom
 
   const baseSha = config.base ? await resolveBase(config.cwd, config.base) : null;
   progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
-  const sets = await discover(config, { changes: options.changes });
+  const sets = await discover(config, { changes: options.changes, baseSha: baseSha ?? undefined });
   refuseReportOverInput(config, sets);
   await checkReportPaths(config);
 

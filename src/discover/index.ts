@@ -48,7 +48,7 @@ export async function discover(config: GateConfig, options: DiscoverOptions = {}
   const dirs = config.dirs.map((dir) => relativeDir(config.cwd, dir));
   let base: BaseState | null = null;
   if (config.base) {
-    const sha = await resolveBase(config.cwd, config.base);
+    const sha = options.baseSha ?? (await resolveBase(config.cwd, config.base));
     const changes = options.changes
       ? options.changes.filter((c) =>
           dirs.some((d) => d === '.' || inDir(c.path, d) || inDir(c.previousPath, d)),
@@ -72,6 +72,8 @@ export interface DiscoverOptions {
    * directory; replaces the git diff against the merge base. The base is still read from git.
    */
   changes?: ChangedFile[];
+  /** The merge base of `config.base` and HEAD when the caller resolved it already. */
+  baseSha?: string;
 }
 
 function inDir(path: string | null, dir: string): boolean {
