@@ -4,10 +4,10 @@ import type pg from 'pg';
 import type { GateConfig } from '../config/types.js';
 import { splitStatements } from '../discover/sql-split.js';
 import { GateError, type Finding, type MigrationSet } from '../types.js';
-import { describeDifference, diffSnapshots } from './diff.js';
+import { describeDifference, diffSnapshots, nameDifferences } from './diff.js';
 import { ALEMBIC_EXCLUDED_TABLES } from './executors/alembic.js';
 import { errorLine, pgErrorMessage } from './executors/sql.js';
-import { errorText } from './providers/url.js';
+import { endClient, errorText } from './providers/url.js';
 import { takeSnapshot, type Snapshot } from './snapshot/index.js';
 import { StepError, type DatabaseProvider, type ScratchDatabase } from './types.js';
 
@@ -37,10 +37,6 @@ export interface BaselineOptions {
   applyAll: (db: ScratchDatabase, set: MigrationSet) => Promise<void>;
   /** Receives what the output should mention (skipped statements, ignored data). */
   notes?: string[];
-  /** More tables to leave out of both snapshots (qualified names). */
-  excludeTables?: string[];
-  /** Schemas to leave out of both snapshots. */
-  excludeSchemas?: string[];
 }
 
 /** The baseline file's SQL with psql meta-commands and `COPY … FROM stdin` data blanked out (lines kept). */
@@ -125,7 +121,7 @@ async function snapshotOf(
   try {
     return await takeSnapshot(client, options);
   } finally {
-    await client.end().catch(() => undefined);
+    await endClient(client);
   }
 }
 
@@ -157,10 +153,7 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
   }
 
   const notes = opts.notes ?? [];
-  const snapshotOptions = {
-    excludeTables: [...BOOKKEEPING_TABLES, ...(opts.excludeTables ?? [])],
-    excludeSchemas: opts.excludeSchemas ?? [],
-  };
+  const snapshotOptions = { excludeTables: BOOKKEEPING_TABLES };
 
   let expected: Snapshot;
   const baselineDb = await provider.createScratch();
@@ -168,10 +161,10 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
     const client = await baselineDb.connect();
     try {
       await loadBaseline(client, text, file, notes);
+      expected = await takeSnapshot(client, snapshotOptions);
     } finally {
-      await client.end().catch(() => undefined);
+      await endClient(client);
     }
-    expected = await snapshotOf(baselineDb, snapshotOptions);
   } finally {
     await baselineDb.drop();
   }
@@ -206,15 +199,6 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
 
   const differences = diffSnapshots(expected, actual);
   if (differences.length === 0) return [];
-  // The summary names whole tables once rather than each of their columns, constraints and indexes.
-  const wholeTables = new Set(
-    differences.filter((d) => d.kind === 'table' && d.change !== 'changed').map((d) => d.name),
-  );
-  const headline = differences.filter(
-    (d) => d.kind === 'table' || d.table === null || !wholeTables.has(d.table),
-  );
-  const named = headline.slice(0, 3).map((d) => `${d.kind} ${d.name}`);
-  const more = headline.length > 3 ? ` and ${headline.length - 3} more` : '';
   return [
     {
       rule: 'baseline-drift',
@@ -223,7 +207,7 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
       path: file,
       message:
         `the schema the migrations build from empty differs from the baseline ${file} ` +
-        `(${differences.length} difference${differences.length === 1 ? '' : 's'}): ${named.join(', ')}${more}`,
+        `(${differences.length} difference${differences.length === 1 ? '' : 's'}): ${nameDifferences(differences)}`,
       details: differences.map((d) => describeDifference(d, LABELS)),
     },
   ];

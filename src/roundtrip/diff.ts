@@ -6,6 +6,7 @@
 
 import type { Impact } from '../types.js';
 import { OBJECT_KINDS } from './snapshot/model.js';
+import { compareText } from './snapshot/sql.js';
 import type { ObjectKind, PropValue, SchemaObject, Snapshot } from './snapshot/model.js';
 
 /** One object that exists in only one snapshot, or whose properties differ. */
@@ -82,10 +83,6 @@ function sameValue(a: PropValue, b: PropValue): boolean {
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((item, i) => item === b[i]);
   return a === b;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -166,4 +163,17 @@ export function summarizeImpact(diffs: SchemaDifference[]): Impact {
     impact[d.change].push(`${d.kind} ${d.name}`);
   }
   return impact;
+}
+
+/**
+ * The objects of a diff named for a one-line message, e.g. `table public.a, index public.b_idx and 4 more`.
+ * A table added or removed whole stands for its columns, constraints and indexes.
+ */
+export function nameDifferences(diffs: SchemaDifference[], max = 3): string {
+  const wholeTables = new Set(
+    diffs.filter((d) => d.kind === 'table' && d.change !== 'changed').map((d) => d.name),
+  );
+  const shown = diffs.filter((d) => d.kind === 'table' || d.table === null || !wholeTables.has(d.table));
+  const named = shown.slice(0, max).map((d) => `${d.kind} ${d.name}`);
+  return `${named.join(', ')}${shown.length > max ? ` and ${shown.length - max} more` : ''}`;
 }

@@ -14,11 +14,11 @@ import type {
 } from '../types.js';
 import { checkBaseline } from './baseline.js';
 import { beginRun, registerCleanup } from './cleanup.js';
-import { describeDifference, diffSnapshots, summarizeImpact } from './diff.js';
+import { describeDifference, diffSnapshots, nameDifferences, summarizeImpact } from './diff.js';
 import type { SchemaDifference } from './diff.js';
 import { ALEMBIC_EXCLUDED_TABLES, checkAlembicCommand, executorFor } from './executors/index.js';
 import { createProvider } from './providers/index.js';
-import { errorText } from './providers/url.js';
+import { endClient, errorText } from './providers/url.js';
 import { takeSnapshot } from './snapshot/index.js';
 import type { Snapshot } from './snapshot/index.js';
 import { StepError } from './types.js';
@@ -198,8 +198,6 @@ export async function runRoundTrips(
           sets,
           config,
           notes: outcome.notes,
-          excludeSchemas: [STORAGE_SCHEMA],
-          excludeTables: alembic ? ALEMBIC_EXCLUDED_TABLES : [],
           applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
         });
         outcome.findings.push(...findings);
@@ -535,8 +533,6 @@ class SetRun {
     diffs: SchemaDifference[],
     labels: { before: string; after: string },
   ): void {
-    const named = diffs.slice(0, 3).map((d) => `${d.kind} ${d.name}`);
-    const more = diffs.length > 3 ? ` and ${diffs.length - 3} more` : '';
     const what =
       rule === 'down-mismatch'
         ? 'after down, the schema differs from before up'
@@ -548,7 +544,7 @@ class SetRun {
       migration: m.name,
       path: part?.path ?? m.path,
       ...(part ? { line: partLine(m, part) } : {}),
-      message: `${what}: ${named.join(', ')}${more}`,
+      message: `${what}: ${nameDifferences(diffs)}`,
       details: diffs.map((d) => describeDifference(d, labels)),
     });
   }
@@ -764,18 +760,6 @@ function batchable(m: Migration): boolean {
 
 function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** Ends a session without waiting on a server that no longer answers. */
-async function endClient(client: pg.Client): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    client.end().catch(() => undefined),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, 2_000);
-    }),
-  ]);
-  clearTimeout(timer);
 }
 
 function skipped(): StepResult {

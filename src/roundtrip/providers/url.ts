@@ -109,6 +109,18 @@ export function scratchName(): string {
   return SCRATCH_PREFIX + suffix;
 }
 
+/** Ends a session without waiting more than a moment on a server that no longer answers. */
+export async function endClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.end().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** A connected node-postgres client that never crashes the process on a dropped connection. */
 export async function connectClient(
   connectionString: string,
