@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { Umzug } from 'umzug';
 import type { UmzugStorage } from 'umzug';
 import type { GateConfig } from '../config/types.js';
@@ -16,7 +16,9 @@ import { checkBaseline } from './baseline.js';
 import { beginRun, registerCleanup } from './cleanup.js';
 import { describeDifference, diffSnapshots, nameDifferences, summarizeImpact } from './diff.js';
 import type { SchemaDifference } from './diff.js';
+import { splitStatements } from '../discover/sql-split.js';
 import { ALEMBIC_EXCLUDED_TABLES, checkAlembicCommand, executorFor } from './executors/index.js';
+import { transactionControl } from './executors/sql.js';
 import { createProvider } from './providers/index.js';
 import { endClient, errorText } from './providers/url.js';
 import { takeSnapshot } from './snapshot/index.js';
@@ -348,12 +350,7 @@ class SetRun {
     let applied = 0;
     while (applied < end) {
       const batch = migrations.slice(applied, Math.min(end, applied + HISTORY_BATCH));
-      const text = batch
-        .map(
-          (m) =>
-            `${m.up!.text}\n;\nINSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES (${quoteLiteral(m.name)});`,
-        )
-        .join('\n');
+      const text = batch.map((m) => `${m.up!.text}\n;\n${logSql([m.name])};`).join('\n');
       try {
         await this.prepareSession(client);
         await client.query(`BEGIN;\n${text}\nCOMMIT;`);
@@ -390,8 +387,7 @@ class SetRun {
       this.scratch = await this.open();
       return 0;
     }
-    const values = migrations.map((m) => `(${quoteLiteral(m.name)})`).join(', ');
-    await this.scratch!.client.query(`INSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES ${values}`);
+    await this.scratch!.client.query(logSql(migrations.map((m) => m.name)));
     this.applied.push(...migrations.map((m) => m.name));
     return migrations.length;
   }
@@ -743,9 +739,8 @@ function partLine(m: Migration, part: NonNullable<Migration['down']>): number {
 const HISTORY_BATCH = 100;
 
 /**
- * A migration the history batch may run: SQL, in a transaction, with an up part that does not itself control
- * transactions (conservatively: no BEGIN/COMMIT/ROLLBACK/END/SAVEPOINT word at all, so PL/pgSQL bodies go the
- * one-by-one way too).
+ * A migration the history batch may run: SQL, in a transaction, with an up part none of whose statements
+ * controls transactions itself (PL/pgSQL `BEGIN … END` inside a function body is fine).
  */
 function batchable(m: Migration): boolean {
   return (
@@ -754,12 +749,15 @@ function batchable(m: Migration): boolean {
     m.up !== null &&
     !m.up.empty &&
     m.parseProblems.length === 0 &&
-    !/\b(BEGIN|COMMIT|ROLLBACK|END|SAVEPOINT|START\s+TRANSACTION|ABORT)\b/i.test(m.up.text)
+    splitStatements(m.up.text, m.up.startLine).every(
+      (statement) => transactionControl(statement.text) === null,
+    )
   );
 }
 
-function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+/** SQL that records migrations as applied in the gate's storage (what Umzug's `logMigration` does, in bulk). */
+function logSql(names: string[]): string {
+  return `INSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES ${names.map((n) => `(${pg.escapeLiteral(n)})`).join(', ')}`;
 }
 
 function skipped(): StepResult {
