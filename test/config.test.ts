@@ -102,6 +102,13 @@ describe('loadConfigFile', () => {
     );
   });
 
+  it('refuses Action-only settings such as comment, which the file cannot set', async () => {
+    writeFileSync(join(tmp, 'action-only.yml'), 'comment: never\n');
+    await expect(loadConfigFile(tmp, 'action-only.yml')).rejects.toThrow(
+      /^action-only\.yml: unknown key 'comment'/,
+    );
+  });
+
   it('names the line of invalid YAML', async () => {
     writeFileSync(join(tmp, 'broken.yml'), 'migrations:\n  - a\n bad: [\n');
     await expect(loadConfigFile(tmp, 'broken.yml')).rejects.toThrow(/^broken\.yml:\d+: invalid YAML/);

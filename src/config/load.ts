@@ -72,7 +72,6 @@ const fileSchema = z
     'alembic-command': z.string().optional(),
     'baseline-schema': z.string().optional(),
     'forbidden-patterns': z.union([z.array(forbiddenSchema), z.literal(false)]).optional(),
-    comment: z.string().optional(),
   })
   .strict();
 
@@ -111,8 +110,7 @@ export async function loadConfigFile(cwd: string, file: string | null): Promise<
         : `'${key}': ${issue.message}`;
     throw new GateError(`${name}: ${message}`);
   }
-  const { comment: _comment, ...settings } = parsed.data;
-  return settings;
+  return parsed.data;
 }
 
 const FORMATS = ['auto', 'sql', 'umzug', 'alembic'] as const;

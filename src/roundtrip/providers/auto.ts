@@ -48,8 +48,3 @@ export class AutoProvider implements DatabaseProvider {
     await this.delegate?.close();
   }
 }
-
-/** The provider for `--database auto`. */
-export function createAutoProvider(config: GateConfig): AutoProvider {
-  return new AutoProvider(config);
-}

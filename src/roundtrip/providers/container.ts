@@ -191,8 +191,3 @@ export class ContainerProvider implements DatabaseProvider {
     }
   }
 }
-
-/** The container provider (`--database container`). */
-export function createContainerProvider(config: GateConfig): ContainerProvider {
-  return new ContainerProvider(config);
-}

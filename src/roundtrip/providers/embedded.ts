@@ -208,8 +208,3 @@ export class EmbeddedProvider implements DatabaseProvider {
     this.pristine = null;
   }
 }
-
-/** The embedded provider (`--database embedded`). */
-export function createEmbeddedProvider(): EmbeddedProvider {
-  return new EmbeddedProvider();
-}

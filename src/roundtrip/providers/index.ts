@@ -6,20 +6,6 @@ import { ContainerProvider } from './container.js';
 import { EmbeddedProvider } from './embedded.js';
 import { UrlProvider } from './url.js';
 
-export { AutoProvider } from './auto.js';
-export {
-  ContainerProvider,
-  buildContainer,
-  candidateSockets,
-  containerOptions,
-  dockerAnswers,
-  noDockerError,
-} from './container.js';
-export type { ContainerOptions } from './container.js';
-export { EMBEDDED_NOTE, EmbeddedProvider, workerEntry } from './embedded.js';
-export { SCRATCH_PREFIX, UrlProvider, displayUrl, scrubSecrets, urlForDatabase } from './url.js';
-export type { UrlProviderOptions } from './url.js';
-
 /** The database provider the configuration asks for (nothing is started until `start()`). */
 export function createProvider(config: GateConfig): DatabaseProvider {
   switch (config.database) {

@@ -390,8 +390,3 @@ class UrlScratch implements ScratchDatabase {
     return this.dropping;
   }
 }
-
-/** A provider for a PostgreSQL server URL (`--database postgres://…`). */
-export function createUrlProvider(url: string, options?: UrlProviderOptions): UrlProvider {
-  return new UrlProvider(url, options);
-}
