@@ -83,3 +83,14 @@ function parseWaiverFields(body: string, path: string, line: number): Waiver {
   const nonEmpty = (v: string | undefined) => (v && v.length > 0 ? v : null);
   return { owner: nonEmpty(fields.owner), rationale: nonEmpty(fields.rationale), fields, path, line };
 }
+
+/** Requirement IDs found in free text (the PR title and body), in order, deduplicated. */
+export function requirementsInText(text: string | null, pattern: RegExp): string[] {
+  if (!text) return [];
+  const global = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '') + 'g');
+  const ids: string[] = [];
+  for (const match of text.matchAll(global)) {
+    if (!ids.includes(match[0])) ids.push(match[0]);
+  }
+  return ids;
+}

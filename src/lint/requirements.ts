@@ -1,15 +1,13 @@
 import type { GateConfig } from '../config/types.js';
 import type { Finding, MigrationSet } from '../types.js';
+import { requirementsInText } from '../discover/annotations.js';
 import { unreadable } from './downgrade.js';
 
 /** Requirement IDs named in the pull request's title or body, in order, deduplicated. */
 export function pullRequestRequirements(
   config: Pick<GateConfig, 'pullRequestText' | 'requirementPattern'>,
 ): string[] {
-  if (!config.pullRequestText) return [];
-  const { source, flags } = config.requirementPattern;
-  const pattern = new RegExp(source, flags.replace(/[gy]/g, '') + 'g');
-  return [...new Set(config.pullRequestText.match(pattern) ?? [])];
+  return requirementsInText(config.pullRequestText, config.requirementPattern);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { requirementsInText } from '../discover/annotations.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { GateConfig } from '../config/types.js';
@@ -51,16 +52,7 @@ export function failsAt(severity: Severity, failOn: Severity): boolean {
   return SEVERITY_RANK[severity] >= SEVERITY_RANK[failOn];
 }
 
-/** Requirement IDs found in free text (the PR title and body), in order, deduplicated. */
-export function requirementsInText(text: string | null, pattern: RegExp): string[] {
-  if (!text) return [];
-  const global = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '') + 'g');
-  const ids: string[] = [];
-  for (const match of text.matchAll(global)) {
-    if (!ids.includes(match[0])) ids.push(match[0]);
-  }
-  return ids;
-}
+export { requirementsInText };
 
 function compareText(a: string | null | undefined, b: string | null | undefined): number {
   if (a === b) return 0;
