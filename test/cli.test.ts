@@ -267,10 +267,17 @@ describe('migration-gate new', () => {
     const r = await run(['new', 'add_invoice_index', '--dir', 'migrations'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^created migrations\/\d{12}_add_invoice_index\.up\.sql$/m);
+    const up = readFileSync(join(dir, r.stdout.match(/created (\S+\.up\.sql)/)![1]!), 'utf8');
+    expect(up).toMatch(/^-- requirements: /m);
     const lint = await run(['lint', '--dir', 'migrations', '-q', '--json', 'r.json'], dir);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    const created = report.migrations.find((m) => m.name.endsWith('_add_invoice_index'));
-    expect(created).toBeDefined();
-    expect(lint.stdout).toMatch(/add_invoice_index.*down-missing/);
+    const created = report.migrations.find((m) => m.name.endsWith('_add_invoice_index'))!;
+    expect([created.format, created.change]).toEqual(['sql', 'added']);
+    // Until the developer writes the downgrade and names a requirement, the gate says so.
+    expect(report.findings.filter((f) => f.migration === created.name).map((f) => f.rule)).toEqual([
+      'down-missing',
+      'requirement-missing',
+    ]);
+    expect(lint.code).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runRoundTrips } from '../src/roundtrip/runner.js';
 import type { RoundTripOutcome } from '../src/roundtrip/runner.js';
 import { discover } from '../src/discover/index.js';
@@ -444,6 +444,21 @@ describe('round-trip on a PostgreSQL server', () => {
       expect(await databasesLeft(p.created.map((d) => d.name))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("takes 3 snapshots per changed migration plus one: the last one of a migration is the next one's first", async () => {
+    const set = await fixtureSet('clean-30', { changedCount: 4 });
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const outcome = await run([set]);
+      expect(outcome.findings).toEqual([]);
+      const snapshots = query.mock.calls.filter(
+        ([text]) => typeof text === 'string' && text.includes("current_setting('search_path')"),
+      );
+      expect(snapshots).toHaveLength(3 * 4 + 1);
+    } finally {
+      query.mockRestore();
     }
   });
 
