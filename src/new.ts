@@ -3,6 +3,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { detectDirectoryFormat } from './discover/detect.js';
 import { compareVersions, formatTimestamp, parseName } from './discover/naming.js';
+import { MODULE_EXTENSIONS } from './discover/formats/umzug.js';
 import { describeNamingPattern } from './lint/naming.js';
 import { GateError, type SqlDialect } from './types.js';
 
@@ -16,7 +17,6 @@ export interface NewMigrationOptions {
 
 type Layout = { kind: 'sql'; dialect: SqlDialect } | { kind: 'umzug'; extension: string };
 
-const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 const NAME_SUFFIXES = ['.up.sql', '.down.sql', '.sql', ...MODULE_EXTENSIONS, '.py'];
 
 /**
@@ -134,17 +134,10 @@ async function chooseLayout(
     );
   }
   if (format === 'umzug') {
-    const extension =
-      normalizeExtension(detected?.moduleExtension) ?? (await defaultModuleExtension(config.cwd));
+    const extension = detected?.moduleExtension ?? (await defaultModuleExtension(config.cwd));
     return { kind: 'umzug', extension };
   }
   return { kind: 'sql', dialect: detected?.dialect ?? 'pair' };
-}
-
-function normalizeExtension(extension: string | null | undefined): string | null {
-  if (!extension) return null;
-  const withDot = extension.startsWith('.') ? extension : `.${extension}`;
-  return MODULE_EXTENSIONS.includes(withDot) ? withDot : null;
 }
 
 /** `.ts` in a TypeScript project (a tsconfig.json next to the configuration), else `.js`. */

@@ -38,6 +38,9 @@ const ALWAYS_EXCLUDED = [
   '**/site-packages/**',
 ];
 
+/** What the policy scan leaves out unless a pattern names its own `exclude`: test code, test data, vendored code. */
+export const DEFAULT_SCAN_EXCLUDE = [...TEST_FOLDERS, ...ALWAYS_EXCLUDED];
+
 /** Default policy-scan patterns: implicit schema changes at application start-up. */
 export function defaultForbiddenPatterns(): ForbiddenPattern[] {
   return [
@@ -46,7 +49,7 @@ export function defaultForbiddenPatterns(): ForbiddenPattern[] {
       pattern: /\bcreate_all\s*\(/,
       reason: 'SQLAlchemy metadata.create_all() changes the schema outside the migration history',
       include: ['**/*.py'],
-      exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED],
+      exclude: DEFAULT_SCAN_EXCLUDE,
     },
     {
       id: 'sequelize-sync',
@@ -54,7 +57,7 @@ export function defaultForbiddenPatterns(): ForbiddenPattern[] {
       pattern: /\bsequelize\.sync\s*\(|\.sync\s*\(\s*\{[^}]*\b(?:force|alter)\s*:/,
       reason: 'Sequelize sync() changes the schema outside the migration history',
       include: ['**/*.js', '**/*.cjs', '**/*.mjs', '**/*.ts', '**/*.cts', '**/*.mts'],
-      exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED, '**/*.d.ts'],
+      exclude: [...DEFAULT_SCAN_EXCLUDE, '**/*.d.ts'],
     },
   ];
 }

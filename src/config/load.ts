@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { GateError, type Format, type Severity } from '../types.js';
-import { NAMING_PRESETS, defaultConfig, defaultForbiddenPatterns } from './defaults.js';
+import { NAMING_PRESETS, DEFAULT_SCAN_EXCLUDE, defaultConfig } from './defaults.js';
 import type { DatabaseKind, ForbiddenPattern, GateConfig } from './types.js';
 
 /** The default configuration file, looked up in the working directory. */
@@ -242,13 +242,11 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
 }
 
 function compileForbidden(list: ForbiddenPatternSetting[]): ForbiddenPattern[] {
-  const defaults = defaultForbiddenPatterns();
-  const fallbackExclude = defaults[0]!.exclude;
   return list.map((p) => ({
     id: p.id,
     pattern: compileRegex(`forbidden-patterns '${p.id}'`, p.pattern),
     reason: p.reason ?? `matches the forbidden pattern ${p.pattern}`,
     include: p.include ?? ['**/*'],
-    exclude: p.exclude ?? fallbackExclude,
+    exclude: p.exclude ?? DEFAULT_SCAN_EXCLUDE,
   }));
 }
