@@ -76,6 +76,23 @@ describe('migration-gate check --database <url>', () => {
     expect(await scratchDatabases()).toEqual([]);
   });
 
+  it('takes the server from --database-url too', async () => {
+    const json = join(tmp, 'database-url.json');
+    const r = await run([
+      'check',
+      '--dir',
+      'fixtures/lint/clean',
+      '--database-url',
+      url,
+      '-q',
+      '--json',
+      json,
+    ]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(readFileSync(json, 'utf8')) as Report).database?.provider).toBe('url');
+    expect(await scratchDatabases()).toEqual([]);
+  });
+
   it('fails on a lossy downgrade, naming the object left behind', async () => {
     const r = await run(['check', '--dir', 'fixtures/roundtrip/leftover-index', '--database', url, '-q']);
     expect(r.code).toBe(1);

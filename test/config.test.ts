@@ -132,6 +132,29 @@ describe('loadConfigFile', () => {
   });
 });
 
+describe('forbidden-patterns in the configuration file', () => {
+  it('replaces the defaults, with the default reason, include and exclusions', () => {
+    const c = resolveConfig('/work', {
+      'forbidden-patterns': [{ id: 'raw-ddl', pattern: '\\bDROP\\s+TABLE\\b' }],
+    });
+    expect(c.forbiddenPatterns).toHaveLength(1);
+    expect(c.forbiddenPatterns[0]).toMatchObject({
+      id: 'raw-ddl',
+      reason: 'matches the forbidden pattern \\bDROP\\s+TABLE\\b',
+      include: ['**/*'],
+      exclude: expect.arrayContaining(['**/tests/**', '**/fixtures/**', '**/node_modules/**']),
+    });
+    expect(c.forbiddenPatterns[0]!.pattern.test('DROP TABLE users')).toBe(true);
+  });
+
+  it('turns the scan off with false, and names an invalid pattern', () => {
+    expect(resolveConfig('/work', { 'forbidden-patterns': false }).forbiddenPatterns).toEqual([]);
+    expect(() => resolveConfig('/work', { 'forbidden-patterns': [{ id: 'x', pattern: '(' }] })).toThrow(
+      /forbidden-patterns 'x' is not a valid regular expression/,
+    );
+  });
+});
+
 describe('redactUrl', () => {
   it('hides passwords inside any text', () => {
     expect(redactUrl('failed: postgres://admin:s3cr%40t@db:5432/x and postgresql://u:p@h/d')).toBe(
