@@ -30,8 +30,8 @@ __webpack_require__.d(__webpack_exports__, {
   runRoundTrips: () => (/* reexport */ runRoundTrips)
 });
 
-// UNUSED EXPORTS: STORAGE_SCHEMA, StepError, beginRun, createProvider, executorFor, isChanged, registerCleanup, runCleanups, scratchStorage
-
+// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
+var esm = __webpack_require__(83849);
 // EXTERNAL MODULE: ./node_modules/umzug/lib/index.js
 var lib = __webpack_require__(21252);
 // EXTERNAL MODULE: ./lib/types.js
@@ -75,12 +75,72 @@ function objectKey(kind, name) {
     return `${kind} ${name}`;
 }
 
+;// CONCATENATED MODULE: ./lib/roundtrip/snapshot/sql.js
+/**
+ * SQL fragments and row helpers shared by the inspectors. Queries run with an empty `search_path`,
+ * so every name the `pg_get_*` functions print comes out schema-qualified.
+ */
+/**
+ * Condition keeping user schemas only. Users cannot create `pg_*` schemas, so the prefix covers
+ * `pg_catalog`, `pg_toast*` and `pg_temp*`.
+ */
+function userSchema(nsp) {
+    return `${nsp}.nspname !~ '^pg_' AND ${nsp}.nspname NOT IN ('information_schema', 'migration_gate')`;
+}
+/** Condition dropping objects that belong to an extension (the extension itself is recorded instead). */
+function notExtensionMember(catalog, oid) {
+    return `NOT EXISTS (SELECT FROM pg_catalog.pg_depend ext WHERE ext.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND ext.objid = ${oid} AND ext.deptype = 'e')`;
+}
+/**
+ * The comment on an object (sub-object 0 unless given), as a scalar subquery: one index probe per row,
+ * whatever the number of comments in the database.
+ */
+function commentOf(catalog, oid, subId = '0') {
+    return `(SELECT d.description FROM pg_catalog.pg_description d WHERE d.objoid = ${oid} AND d.classoid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND d.objsubid = ${subId})`;
+}
+/**
+ * Effective privileges as text, never null: an ACL left at its default equals the default written out,
+ * so GRANT followed by REVOKE compares equal to never granting.
+ */
+function aclText(acl, type, owner) {
+    return `COALESCE(${acl}, pg_catalog.acldefault('${type}', ${owner}))::pg_catalog.text[]`;
+}
+/** Code-point order, independent of any locale. */
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** A text array from a row, sorted; an absent array is empty. */
+function sortedArray(value) {
+    return textArray(value).sort(compareText);
+}
+/** A text array from a row in catalog order; an absent array is empty. */
+function textArray(value) {
+    if (value === null || value === undefined)
+        return [];
+    if (!Array.isArray(value))
+        return [String(value)];
+    return value.map((item) => String(item));
+}
+/** A nullable text column. */
+function sql_text(value) {
+    return value === null || value === undefined ? null : String(value);
+}
+/** A boolean column (drivers may hand back `t`/`f`). */
+function bool(value) {
+    return value === true || value === 't' || value === 'true';
+}
+/** `schema.name` for display and keys (identifiers unquoted). */
+function qualify(...parts) {
+    return parts.filter((part) => part !== null && part !== undefined).join('.');
+}
+
 ;// CONCATENATED MODULE: ./lib/roundtrip/diff.js
 /**
  * Compares two catalog snapshots and words the differences for people: the proof that a downgrade
  * restored the schema (S2 = S0) and that re-applying gives the first result (S3 = S1), and a
  * migration's impact (S0 → S1).
  */
+
 
 const KIND_RANK = new Map(OBJECT_KINDS.map((kind, index) => [kind, index]));
 /**
@@ -135,9 +195,6 @@ function sameValue(a, b) {
     if (Array.isArray(a) && Array.isArray(b))
         return a.length === b.length && a.every((item, i) => item === b[i]);
     return a === b;
-}
-function compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
 }
 /**
  * One line per difference, naming the object and saying, with the labels of the two states, what each
@@ -221,14 +278,25 @@ function summarizeImpact(diffs) {
     }
     return impact;
 }
+/**
+ * The objects of a diff named for a one-line message, e.g. `table public.a, index public.b_idx and 4 more`.
+ * A table added or removed whole stands for its columns, constraints and indexes.
+ */
+function nameDifferences(diffs, max = 3) {
+    const wholeTables = new Set(diffs.filter((d) => d.kind === 'table' && d.change !== 'changed').map((d) => d.name));
+    const shown = diffs.filter((d) => d.kind === 'table' || d.table === null || !wholeTables.has(d.table));
+    const named = shown.slice(0, max).map((d) => `${d.kind} ${d.name}`);
+    return `${named.join(', ')}${shown.length > max ? ` and ${shown.length - max} more` : ''}`;
+}
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __webpack_require__(31421);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
-// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
-var esm = __webpack_require__(83849);
+// EXTERNAL MODULE: ./lib/redact.js
+var redact = __webpack_require__(25078);
 ;// CONCATENATED MODULE: ./lib/roundtrip/providers/url.js
+
 
 
 
@@ -236,23 +304,16 @@ var esm = __webpack_require__(83849);
 const SCRATCH_PREFIX = 'migration_gate_';
 const CONNECT_TIMEOUT_MS = 10_000;
 const MAINTENANCE_QUERY_TIMEOUT_MS = 60_000;
-/**
- * A `password=` / `sslpassword=` parameter of a URL's query (libpq accepts the password there too), up to the
- * next parameter, the end of the URL, or the `: ` of a message the URL is quoted in.
- */
-const QUERY_PASSWORD = /([?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi;
 /** The URL with its password replaced by `***` (safe for output). */
 function displayUrl(url) {
     try {
         const parsed = new URL(url);
         if (parsed.password)
             parsed.password = '***';
-        return parsed.toString().replace(QUERY_PASSWORD, '$1***');
+        return (0,redact/* redactUrl */.B)(parsed.toString());
     }
     catch {
-        return url
-            .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-            .replace(QUERY_PASSWORD, '$1***');
+        return (0,redact/* redactUrl */.B)(url);
     }
 }
 /** The password of a PostgreSQL URL (decoded), from its user part or its `password=` parameter, or null. */
@@ -272,9 +333,7 @@ function passwordOf(url) {
  * wherever it occurs unless it is also the user or database name (which the output shows anyway).
  */
 function scrubSecrets(text, url) {
-    let out = text
-        .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-        .replace(QUERY_PASSWORD, '$1***');
+    let out = (0,redact/* redactUrl */.B)(text);
     const password = passwordOf(url);
     if (password && password.length >= 3) {
         let user = '';
@@ -334,6 +393,17 @@ function scratchName() {
     for (const b of bytes)
         suffix += alphabet[b % alphabet.length];
     return SCRATCH_PREFIX + suffix;
+}
+/** Ends a session without waiting more than a moment on a server that no longer answers. */
+async function endClient(client) {
+    let timer;
+    await Promise.race([
+        client.end().catch(() => undefined),
+        new Promise((resolve) => {
+            timer = setTimeout(resolve, 2_000);
+        }),
+    ]);
+    clearTimeout(timer);
 }
 /** A connected node-postgres client that never crashes the process on a dropped connection. */
 async function connectClient(connectionString, options) {
@@ -564,10 +634,6 @@ class UrlScratch {
         });
         return this.dropping;
     }
-}
-/** A provider for a PostgreSQL server URL (`--database postgres://…`). */
-function createUrlProvider(url, options) {
-    return new UrlProvider(url, options);
 }
 
 ;// CONCATENATED MODULE: ./lib/roundtrip/types.js
@@ -1046,65 +1112,6 @@ const sqlExecutor = {
         await runStatements(ctx.client, statements, part.path, migration.transaction, migration);
     },
 };
-
-;// CONCATENATED MODULE: ./lib/roundtrip/snapshot/sql.js
-/**
- * SQL fragments and row helpers shared by the inspectors. Queries run with an empty `search_path`,
- * so every name the `pg_get_*` functions print comes out schema-qualified.
- */
-/**
- * Condition keeping user schemas only. Users cannot create `pg_*` schemas, so the prefix covers
- * `pg_catalog`, `pg_toast*` and `pg_temp*`.
- */
-function userSchema(nsp) {
-    return `${nsp}.nspname !~ '^pg_' AND ${nsp}.nspname NOT IN ('information_schema', 'migration_gate')`;
-}
-/** Condition dropping objects that belong to an extension (the extension itself is recorded instead). */
-function notExtensionMember(catalog, oid) {
-    return `NOT EXISTS (SELECT FROM pg_catalog.pg_depend ext WHERE ext.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND ext.objid = ${oid} AND ext.deptype = 'e')`;
-}
-/**
- * The comment on an object (sub-object 0 unless given), as a scalar subquery: one index probe per row,
- * whatever the number of comments in the database.
- */
-function commentOf(catalog, oid, subId = '0') {
-    return `(SELECT d.description FROM pg_catalog.pg_description d WHERE d.objoid = ${oid} AND d.classoid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND d.objsubid = ${subId})`;
-}
-/**
- * Effective privileges as text, never null: an ACL left at its default equals the default written out,
- * so GRANT followed by REVOKE compares equal to never granting.
- */
-function aclText(acl, type, owner) {
-    return `COALESCE(${acl}, pg_catalog.acldefault('${type}', ${owner}))::pg_catalog.text[]`;
-}
-/** Code-point order, independent of any locale. */
-function sql_compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/** A text array from a row, sorted; an absent array is empty. */
-function sortedArray(value) {
-    return textArray(value).sort(sql_compareText);
-}
-/** A text array from a row in catalog order; an absent array is empty. */
-function textArray(value) {
-    if (value === null || value === undefined)
-        return [];
-    if (!Array.isArray(value))
-        return [String(value)];
-    return value.map((item) => String(item));
-}
-/** A nullable text column. */
-function sql_text(value) {
-    return value === null || value === undefined ? null : String(value);
-}
-/** A boolean column (drivers may hand back `t`/`f`). */
-function bool(value) {
-    return value === true || value === 't' || value === 'true';
-}
-/** `schema.name` for display and keys (identifiers unquoted). */
-function qualify(...parts) {
-    return parts.filter((part) => part !== null && part !== undefined).join('.');
-}
 
 ;// CONCATENATED MODULE: ./lib/roundtrip/snapshot/columns.js
 
@@ -1978,7 +1985,7 @@ async function snapshotOf(db, options) {
         return await takeSnapshot(client, options);
     }
     finally {
-        await client.end().catch(() => undefined);
+        await endClient(client);
     }
 }
 /**
@@ -2005,21 +2012,18 @@ async function checkBaseline(opts) {
         throw new types/* GateError */.u(`baseline-schema ${file}: ${code === 'ENOENT' ? 'no such file' : errorText(error)} (paths are relative to ${config.cwd})`, { cause: error });
     }
     const notes = opts.notes ?? [];
-    const snapshotOptions = {
-        excludeTables: [...BOOKKEEPING_TABLES, ...(opts.excludeTables ?? [])],
-        excludeSchemas: opts.excludeSchemas ?? [],
-    };
+    const snapshotOptions = { excludeTables: BOOKKEEPING_TABLES };
     let expected;
     const baselineDb = await provider.createScratch();
     try {
         const client = await baselineDb.connect();
         try {
             await loadBaseline(client, text, file, notes);
+            expected = await takeSnapshot(client, snapshotOptions);
         }
         finally {
-            await client.end().catch(() => undefined);
+            await endClient(client);
         }
-        expected = await snapshotOf(baselineDb, snapshotOptions);
     }
     finally {
         await baselineDb.drop();
@@ -2056,11 +2060,6 @@ async function checkBaseline(opts) {
     const differences = diffSnapshots(expected, actual);
     if (differences.length === 0)
         return [];
-    // The summary names whole tables once rather than each of their columns, constraints and indexes.
-    const wholeTables = new Set(differences.filter((d) => d.kind === 'table' && d.change !== 'changed').map((d) => d.name));
-    const headline = differences.filter((d) => d.kind === 'table' || d.table === null || !wholeTables.has(d.table));
-    const named = headline.slice(0, 3).map((d) => `${d.kind} ${d.name}`);
-    const more = headline.length > 3 ? ` and ${headline.length - 3} more` : '';
     return [
         {
             rule: 'baseline-drift',
@@ -2068,7 +2067,7 @@ async function checkBaseline(opts) {
             migration: null,
             path: file,
             message: `the schema the migrations build from empty differs from the baseline ${file} ` +
-                `(${differences.length} difference${differences.length === 1 ? '' : 's'}): ${named.join(', ')}${more}`,
+                `(${differences.length} difference${differences.length === 1 ? '' : 's'}): ${nameDifferences(differences)}`,
             details: differences.map((d) => describeDifference(d, LABELS)),
         },
     ];
@@ -2358,10 +2357,6 @@ class ContainerProvider {
         }
     }
 }
-/** The container provider (`--database container`). */
-function createContainerProvider(config) {
-    return new ContainerProvider(config);
-}
 
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __webpack_require__(75919);
@@ -2557,10 +2552,6 @@ class EmbeddedProvider {
         this.pristine = null;
     }
 }
-/** The embedded provider (`--database embedded`). */
-function createEmbeddedProvider() {
-    return new EmbeddedProvider();
-}
 
 ;// CONCATENATED MODULE: ./lib/roundtrip/providers/auto.js
 
@@ -2605,16 +2596,8 @@ class AutoProvider {
         await this.delegate?.close();
     }
 }
-/** The provider for `--database auto`. */
-function createAutoProvider(config) {
-    return new AutoProvider(config);
-}
 
 ;// CONCATENATED MODULE: ./lib/roundtrip/providers/index.js
-
-
-
-
 
 
 
@@ -2638,6 +2621,9 @@ function createProvider(config) {
 }
 
 ;// CONCATENATED MODULE: ./lib/roundtrip/runner.js
+
+
+
 
 
 
@@ -2761,8 +2747,6 @@ async function runRoundTrips(sets, config, opts = {}) {
                     sets,
                     config,
                     notes: outcome.notes,
-                    excludeSchemas: [STORAGE_SCHEMA],
-                    excludeTables: alembic ? ALEMBIC_EXCLUDED_TABLES : [],
                     applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
                 });
                 outcome.findings.push(...findings);
@@ -2922,9 +2906,7 @@ class SetRun {
         let applied = 0;
         while (applied < end) {
             const batch = migrations.slice(applied, Math.min(end, applied + HISTORY_BATCH));
-            const text = batch
-                .map((m) => `${m.up.text}\n;\nINSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES (${quoteLiteral(m.name)});`)
-                .join('\n');
+            const text = batch.map((m) => `${m.up.text}\n;\n${logSql([m.name])};`).join('\n');
             try {
                 await this.prepareSession(client);
                 await client.query(`BEGIN;\n${text}\nCOMMIT;`);
@@ -2961,8 +2943,7 @@ class SetRun {
             this.scratch = await this.open();
             return 0;
         }
-        const values = migrations.map((m) => `(${quoteLiteral(m.name)})`).join(', ');
-        await this.scratch.client.query(`INSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES ${values}`);
+        await this.scratch.client.query(logSql(migrations.map((m) => m.name)));
         this.applied.push(...migrations.map((m) => m.name));
         return migrations.length;
     }
@@ -3083,8 +3064,6 @@ class SetRun {
         this.outcome.findings.push(finding);
     }
     mismatch(m, rule, diffs, labels) {
-        const named = diffs.slice(0, 3).map((d) => `${d.kind} ${d.name}`);
-        const more = diffs.length > 3 ? ` and ${diffs.length - 3} more` : '';
         const what = rule === 'down-mismatch'
             ? 'after down, the schema differs from before up'
             : 'after up, down and up again, the schema differs from after the first up';
@@ -3095,7 +3074,7 @@ class SetRun {
             migration: m.name,
             path: part?.path ?? m.path,
             ...(part ? { line: partLine(m, part) } : {}),
-            message: `${what}: ${named.join(', ')}${more}`,
+            message: `${what}: ${nameDifferences(diffs)}`,
             details: diffs.map((d) => describeDifference(d, labels)),
         });
     }
@@ -3280,9 +3259,8 @@ function partLine(m, part) {
 /** Migrations of one history batch (one transaction, one round trip). */
 const HISTORY_BATCH = 100;
 /**
- * A migration the history batch may run: SQL, in a transaction, with an up part that does not itself control
- * transactions (conservatively: no BEGIN/COMMIT/ROLLBACK/END/SAVEPOINT word at all, so PL/pgSQL bodies go the
- * one-by-one way too).
+ * A migration the history batch may run: SQL, in a transaction, with an up part none of whose statements
+ * controls transactions itself (PL/pgSQL `BEGIN … END` inside a function body is fine).
  */
 function batchable(m) {
     return (m.format === 'sql' &&
@@ -3290,21 +3268,11 @@ function batchable(m) {
         m.up !== null &&
         !m.up.empty &&
         m.parseProblems.length === 0 &&
-        !/\b(BEGIN|COMMIT|ROLLBACK|END|SAVEPOINT|START\s+TRANSACTION|ABORT)\b/i.test(m.up.text));
+        (0,sql_split/* splitStatements */.X)(m.up.text, m.up.startLine).every((statement) => transactionControl(statement.text) === null));
 }
-function quoteLiteral(value) {
-    return `'${value.replace(/'/g, "''")}'`;
-}
-/** Ends a session without waiting on a server that no longer answers. */
-async function endClient(client) {
-    let timer;
-    await Promise.race([
-        client.end().catch(() => undefined),
-        new Promise((resolve) => {
-            timer = setTimeout(resolve, 2_000);
-        }),
-    ]);
-    clearTimeout(timer);
+/** SQL that records migrations as applied in the gate's storage (what Umzug's `logMigration` does, in bulk). */
+function logSql(names) {
+    return `INSERT INTO ${STORAGE_SCHEMA}.executed (name) VALUES ${names.map((n) => `(${esm/* default.escapeLiteral */.Ay.escapeLiteral(n)})`).join(', ')}`;
 }
 function skipped() {
     return { status: 'skipped', ms: 0 };
@@ -3328,12 +3296,8 @@ function scratchStorage(client) {
 ;// CONCATENATED MODULE: ./lib/roundtrip/index.js
 /**
  * The round-trip stage: scratch databases (providers), format executors, and the runner that proves each
- * changed migration's downgrade on a real PostgreSQL.
+ * changed migration's downgrade on a real PostgreSQL. The engine loads it lazily, only for `check`.
  */
-
-
-
-
 
 
 

@@ -42221,7 +42221,8 @@ exports.visitAsync = visitAsync;
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ parseAnnotations)
+/* harmony export */   K: () => (/* binding */ parseAnnotations),
+/* harmony export */   f: () => (/* binding */ requirementsInText)
 /* harmony export */ });
 // A comment leader (`--`, `#`, `//`, `/*`, `*` inside a block comment), then the tag.
 const WAIVER_LINE = /^\s*(?:--+|#+|\/\/+|\/\*+|\*+)\s*downgrade-waiver\s*:(.*)$/i;
@@ -42286,6 +42287,18 @@ function parseWaiverFields(body, path, line) {
     }
     const nonEmpty = (v) => (v && v.length > 0 ? v : null);
     return { owner: nonEmpty(fields.owner), rationale: nonEmpty(fields.rationale), fields, path, line };
+}
+/** Requirement IDs found in free text (the PR title and body), in order, deduplicated. */
+function requirementsInText(text, pattern) {
+    if (!text)
+        return [];
+    const global = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '') + 'g');
+    const ids = [];
+    for (const match of text.matchAll(global)) {
+        if (!ids.includes(match[0]))
+            ids.push(match[0]);
+    }
+    return ids;
 }
 
 
@@ -42804,6 +42817,26 @@ function trackBeginAtomic(word, identifierCount, identifiers, beginDepth, parenD
             beginDepth--;
     }
     return { identifierCount, identifiers, beginDepth };
+}
+
+
+/***/ }),
+
+/***/ 25078:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B: () => (/* binding */ redactUrl)
+/* harmony export */ });
+/**
+ * A `password=` / `sslpassword=` parameter of a URL's query (libpq accepts the password there too), up to the
+ * next parameter, the end of the URL, or the `: ` of a message the URL is quoted in.
+ */
+const QUERY_PASSWORD = /([?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi;
+const USERINFO_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi;
+/** Replaces the passwords of PostgreSQL URLs (user part and `password=` parameters), anywhere in a text, with `***`. */
+function redactUrl(text) {
+    return text.replace(USERINFO_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
 }
 
 
@@ -55757,6 +55790,8 @@ const ALWAYS_EXCLUDED = [
     '**/venv/**',
     '**/site-packages/**',
 ];
+/** What the policy scan leaves out unless a pattern names its own `exclude`: test code, test data, vendored code. */
+const DEFAULT_SCAN_EXCLUDE = [...TEST_FOLDERS, ...ALWAYS_EXCLUDED];
 /** Default policy-scan patterns: implicit schema changes at application start-up. */
 function defaultForbiddenPatterns() {
     return [
@@ -55765,7 +55800,7 @@ function defaultForbiddenPatterns() {
             pattern: /\bcreate_all\s*\(/,
             reason: 'SQLAlchemy metadata.create_all() changes the schema outside the migration history',
             include: ['**/*.py'],
-            exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED],
+            exclude: DEFAULT_SCAN_EXCLUDE,
         },
         {
             id: 'sequelize-sync',
@@ -55773,7 +55808,7 @@ function defaultForbiddenPatterns() {
             pattern: /\bsequelize\.sync\s*\(|\.sync\s*\(\s*\{[^}]*\b(?:force|alter)\s*:/,
             reason: 'Sequelize sync() changes the schema outside the migration history',
             include: ['**/*.js', '**/*.cjs', '**/*.mjs', '**/*.ts', '**/*.cts', '**/*.mts'],
-            exclude: [...TEST_FOLDERS, ...ALWAYS_EXCLUDED, '**/*.d.ts'],
+            exclude: [...DEFAULT_SCAN_EXCLUDE, '**/*.d.ts'],
         },
     ];
 }
@@ -55839,7 +55874,6 @@ const fileSchema = object({
     'alembic-command': schemas_string().optional(),
     'baseline-schema': schemas_string().optional(),
     'forbidden-patterns': union([array(forbiddenSchema), literal(false)]).optional(),
-    comment: schemas_string().optional(),
 })
     .strict();
 /** Reads `.migration-gate.yml` (or the given file). Returns `{}` when the default file does not exist. */
@@ -55877,8 +55911,7 @@ async function loadConfigFile(cwd, file) {
             : `'${key}': ${issue.message}`;
         throw new types/* GateError */.u(`${name}: ${message}`);
     }
-    const { comment: _comment, ...settings } = parsed.data;
-    return settings;
+    return parsed.data;
 }
 const FORMATS = ['auto', 'sql', 'umzug', 'alembic'];
 const DATABASES = ['auto', 'embedded', 'container', 'url'];
@@ -56009,23 +56042,17 @@ function resolveConfig(baseCwd, ...sources) {
     return config;
 }
 function compileForbidden(list) {
-    const defaults = defaultForbiddenPatterns();
-    const fallbackExclude = defaults[0].exclude;
     return list.map((p) => ({
         id: p.id,
         pattern: compileRegex(`forbidden-patterns '${p.id}'`, p.pattern),
         reason: p.reason ?? `matches the forbidden pattern ${p.pattern}`,
         include: p.include ?? ['**/*'],
-        exclude: p.exclude ?? fallbackExclude,
+        exclude: p.exclude ?? DEFAULT_SCAN_EXCLUDE,
     }));
 }
-/** Replaces the password of a PostgreSQL URL (also inside a longer text) with `***`. */
-function redactUrl(text) {
-    return text
-        .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-        .replace(/(postgres(?:ql)?:\/\/\S*?[?&](?:ssl)?password=)[^&#\s]*?(?=[&#\s]|:\s|:?$)/gi, '$1***');
-}
 
+// EXTERNAL MODULE: ./lib/redact.js
+var redact = __nccwpck_require__(25078);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: ./lib/discover/formats/sql.js
@@ -57115,7 +57142,7 @@ async function discover(config, options = {}) {
     const dirs = config.dirs.map((dir) => relativeDir(config.cwd, dir));
     let base = null;
     if (config.base) {
-        const sha = await resolveBase(config.cwd, config.base);
+        const sha = options.baseSha ?? (await resolveBase(config.cwd, config.base));
         const changes = options.changes
             ? options.changes.filter((c) => dirs.some((d) => d === '.' || inDir(c.path, d) || inDir(c.previousPath, d)))
             : await changedFiles(config.cwd, sha, dirs);
@@ -57806,15 +57833,14 @@ function lintParse(set) {
     return findings;
 }
 
+// EXTERNAL MODULE: ./lib/discover/annotations.js
+var annotations = __nccwpck_require__(11469);
 ;// CONCATENATED MODULE: ./lib/lint/requirements.js
+
 
 /** Requirement IDs named in the pull request's title or body, in order, deduplicated. */
 function pullRequestRequirements(config) {
-    if (!config.pullRequestText)
-        return [];
-    const { source, flags } = config.requirementPattern;
-    const pattern = new RegExp(source, flags.replace(/[gy]/g, '') + 'g');
-    return [...new Set(config.pullRequestText.match(pattern) ?? [])];
+    return (0,annotations/* requirementsInText */.f)(config.pullRequestText, config.requirementPattern);
 }
 /**
  * `requirement-missing` for every changed migration that has no `requirements:` tag while the pull request
@@ -58957,6 +58983,7 @@ async function scanFile(cwd, file, patterns) {
 
 
 
+
 /** Name written to `meta.tool`. */
 const TOOL_NAME = 'migration-gate';
 const SEVERITY_RANK = { warning: 1, error: 2 };
@@ -58964,18 +58991,7 @@ const SEVERITY_RANK = { warning: 1, error: 2 };
 function failsAt(severity, failOn) {
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[failOn];
 }
-/** Requirement IDs found in free text (the PR title and body), in order, deduplicated. */
-function requirementsInText(text, pattern) {
-    if (!text)
-        return [];
-    const global = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '') + 'g');
-    const ids = [];
-    for (const match of text.matchAll(global)) {
-        if (!ids.includes(match[0]))
-            ids.push(match[0]);
-    }
-    return ids;
-}
+
 function compareText(a, b) {
     if (a === b)
         return 0;
@@ -59006,7 +59022,7 @@ function reportWaiver(migration) {
  */
 function buildReport(input) {
     const { config } = input;
-    const prRequirements = requirementsInText(config.pullRequestText, config.requirementPattern);
+    const prRequirements = (0,annotations/* requirementsInText */.f)(config.pullRequestText, config.requirementPattern);
     const migrations = [];
     for (const set of input.sets) {
         const listed = set.migrations.filter((m) => input.base === null || m.change !== 'unchanged');
@@ -59770,7 +59786,7 @@ async function runGate(config, options) {
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
     const baseSha = config.base ? await resolveBase(config.cwd, config.base) : null;
     progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
-    const sets = await discover(config, { changes: options.changes });
+    const sets = await discover(config, { changes: options.changes, baseSha: baseSha ?? undefined });
     refuseReportOverInput(config, sets);
     await checkReportPaths(config);
     progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
@@ -65601,6 +65617,7 @@ function annotationsFor(report, options = {}) {
 
 
 
+
 /** GitHub's limit on one step's job summary is 1 MiB of UTF-8; a little is kept in reserve. */
 const SUMMARY_BYTES = 1_000_000;
 /** The Action: reads inputs and the event, runs the gate, publishes comment, summary, annotations and outputs. */
@@ -65655,9 +65672,9 @@ async function run() {
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        setFailed(redactUrl(message));
+        setFailed((0,redact/* redactUrl */.B)(message));
         if (error instanceof Error && error.stack && !(error instanceof types/* GateError */.u))
-            core_debug(redactUrl(error.stack));
+            core_debug((0,redact/* redactUrl */.B)(error.stack));
     }
 }
 const clientLog = {
@@ -65808,7 +65825,7 @@ async function comment(report, octokit, p, ctx) {
         }
     }
     catch (error) {
-        warning(`the traceability comment could not be written (${redactUrl(error.message)}); the job summary ` +
+        warning(`the traceability comment could not be written (${(0,redact/* redactUrl */.B)(error.message)}); the job summary ` +
             'carries the report.');
         return '';
     }
@@ -65821,8 +65838,8 @@ async function comment(report, octokit, p, ctx) {
 
 
 
-const new_MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
-const NAME_SUFFIXES = ['.up.sql', '.down.sql', '.sql', ...new_MODULE_EXTENSIONS, '.py'];
+
+const NAME_SUFFIXES = ['.up.sql', '.down.sql', '.sql', ...MODULE_EXTENSIONS, '.py'];
 /**
  * Writes a new, correctly named migration with an up part, a down part and a `requirements:` line, in the
  * directory's own format (paired SQL files for an empty or missing directory). Returns the files written,
@@ -65922,16 +65939,10 @@ async function chooseLayout(config, absDir, relDir, slug, hasEntries) {
             `'file_template = %%(year)d%%(month).2d%%(day).2d%%(hour).2d%%(minute).2d${seconds}_%%(slug)s' and 'timezone = UTC' in alembic.ini`);
     }
     if (format === 'umzug') {
-        const extension = normalizeExtension(detected?.moduleExtension) ?? (await defaultModuleExtension(config.cwd));
+        const extension = detected?.moduleExtension ?? (await defaultModuleExtension(config.cwd));
         return { kind: 'umzug', extension };
     }
     return { kind: 'sql', dialect: detected?.dialect ?? 'pair' };
-}
-function normalizeExtension(extension) {
-    if (!extension)
-        return null;
-    const withDot = extension.startsWith('.') ? extension : `.${extension}`;
-    return new_MODULE_EXTENSIONS.includes(withDot) ? withDot : null;
 }
 /** `.ts` in a TypeScript project (a tsconfig.json next to the configuration), else `.js`. */
 async function defaultModuleExtension(cwd) {
@@ -66180,6 +66191,7 @@ Examples:
 
 
 
+
 const defaultIO = () => ({
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
@@ -66297,9 +66309,9 @@ async function runCli(argv, io = defaultIO()) {
         if (interrupted)
             return await interrupted;
         const message = error instanceof Error ? error.message : String(error);
-        io.stderr(`migration-gate: ${terminalSafe(redactUrl(message.split('\n')[0] ?? message))}\n`);
+        io.stderr(`migration-gate: ${terminalSafe((0,redact/* redactUrl */.B)(message.split('\n')[0] ?? message))}\n`);
         if (debug && error instanceof Error && error.stack)
-            io.stderr(`${redactUrl(error.stack)}\n`);
+            io.stderr(`${(0,redact/* redactUrl */.B)(error.stack)}\n`);
         else if (!(error instanceof types/* GateError */.u))
             io.stderr('migration-gate: (an unexpected error; run with --debug for details)\n');
         return 2;
