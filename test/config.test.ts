@@ -40,6 +40,22 @@ describe('resolveConfig', () => {
     expect([c.database, c.databaseUrl]).toEqual(['url', 'postgresql://u:p@localhost/db']);
   });
 
+  it('runs steps as a role of their own unless privileged, and drops leftovers after 6 hours by default', async () => {
+    expect(resolveConfig('/work')).toMatchObject({ privileged: false, staleAfterHours: 6 });
+    const dir = mkdtempSync(join(tmpdir(), 'mg-config-privileged-'));
+    writeFileSync(join(dir, '.migration-gate.yml'), 'privileged: true\nstale-after: 1.5\n');
+    const file = await loadConfigFile(dir, null);
+    expect(file).toEqual({ privileged: true, 'stale-after': 1.5 });
+    expect(resolveConfig('/work', file)).toMatchObject({ privileged: true, staleAfterHours: 1.5 });
+    expect(resolveConfig('/work', file, { privileged: false }).privileged).toBe(false);
+    expect(() => resolveConfig('/work', { 'stale-after': 0 })).toThrow(
+      "stale-after must be a positive number of hours; got '0'",
+    );
+    writeFileSync(join(dir, '.migration-gate.yml'), 'privileged: yes please\n');
+    await expect(loadConfigFile(dir, null)).rejects.toThrow(/'privileged'/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('gates a directory named twice once', () => {
     const c = resolveConfig('/work', { migrations: ['db', './db/', 'other', '/work/db'] });
     expect(c.dirs).toEqual(['db', 'other']);

@@ -26,6 +26,8 @@ const OPTIONS = {
   base: { type: 'string' },
   database: { type: 'string' },
   'database-url': { type: 'string' },
+  privileged: { type: 'boolean' },
+  'stale-after': { type: 'string' },
   'postgres-image': { type: 'string' },
   json: { type: 'string' },
   markdown: { type: 'string' },
@@ -56,6 +58,14 @@ function seconds(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+function hours(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new GateError(`--stale-after takes a number of hours; got '${value}'`);
+  return n;
+}
+
 /** Parses argv (without `node` and the script). Unknown flags are a usage error naming the flag. */
 export function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
@@ -80,6 +90,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     base: values.base,
     database: values.database,
     'database-url': values['database-url'],
+    privileged: values.privileged,
+    'stale-after': hours(values['stale-after']),
     'postgres-image': values['postgres-image'],
     json: values.json,
     markdown: values.markdown,
@@ -122,6 +134,9 @@ Options:
   --database <spec>         auto | embedded | container | postgres://…       (default auto)
   --database-url <url>      PostgreSQL server URL (same as --database postgres://…); the gate creates,
                             uses and drops its own scratch database there
+  --privileged              on a server URL, run the migrations as the URL's role (default: a role of
+                            the run's own, without rights beyond its scratch database)
+  --stale-after <h>         drop scratch databases and roles of earlier runs older than this (default 6)
   --postgres-image <image>  image for --database container                   (default postgres:18-alpine)
   --json <file>             write the JSON report
   --markdown <file>         write the traceability report (the PR comment's text)

@@ -15,6 +15,7 @@ export const DEFAULT_REQUIREMENT_PATTERN = '[A-Z][A-Z0-9]+-\\d+';
 export const DEFAULT_POSTGRES_IMAGE = 'postgres:18-alpine';
 export const DEFAULT_STEP_TIMEOUT_SEC = 300;
 export const DEFAULT_CLOCK_SKEW_SEC = 300;
+export const DEFAULT_STALE_AFTER_HOURS = 6;
 
 const TEST_FOLDERS = [
   '**/test/**',
@@ -71,6 +72,8 @@ export function defaultConfig(cwd: string): GateConfig {
     base: null,
     database: 'auto',
     databaseUrl: null,
+    privileged: false,
+    staleAfterHours: DEFAULT_STALE_AFTER_HOURS,
     postgresImage: DEFAULT_POSTGRES_IMAGE,
     namingPattern: new RegExp(NAMING_PRESETS[DEFAULT_NAMING]!),
     namingPatternSource: DEFAULT_NAMING,

@@ -19,6 +19,8 @@ export interface Settings {
   base?: string | null;
   database?: string;
   'database-url'?: string;
+  privileged?: boolean;
+  'stale-after'?: number;
   'postgres-image'?: string;
   'naming-pattern'?: string;
   'requirement-pattern'?: string;
@@ -62,6 +64,8 @@ const fileSchema = z
     base: z.string().nullable().optional(),
     database: z.string().optional(),
     'database-url': z.string().optional(),
+    privileged: z.boolean().optional(),
+    'stale-after': z.number().optional(),
     'postgres-image': z.string().optional(),
     'naming-pattern': z.string().optional(),
     'requirement-pattern': z.string().optional(),
@@ -208,6 +212,13 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
     throw new GateError(
       `database 'url' needs a server URL: --database postgres://user@host/db or the database-url input`,
     );
+  }
+  if (s.privileged !== undefined) config.privileged = s.privileged;
+  if (s['stale-after'] !== undefined) {
+    if (!Number.isFinite(s['stale-after']) || s['stale-after'] <= 0) {
+      throw new GateError(`stale-after must be a positive number of hours; got '${s['stale-after']}'`);
+    }
+    config.staleAfterHours = s['stale-after'];
   }
   if (s['postgres-image']) config.postgresImage = s['postgres-image'];
   if (s['naming-pattern']) {

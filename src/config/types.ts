@@ -32,6 +32,13 @@ export interface GateConfig {
   database: DatabaseKind;
   /** PostgreSQL server URL for `database: url` (never printed: see `redactUrl`). */
   databaseUrl: string | null;
+  /**
+   * Run the migration steps on a server (url) as the given role instead of a role of the run's own, with the
+   * rights to change anything on the server.
+   */
+  privileged: boolean;
+  /** Age in hours past which the scratch databases and roles of earlier runs on the same server are dropped. */
+  staleAfterHours: number;
   /** Image for the container provider. */
   postgresImage: string;
   /** Naming pattern with named groups `timestamp` or `version`, and `slug`. */
