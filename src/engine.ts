@@ -4,10 +4,12 @@ import { dirname, resolve } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { discover } from './discover/index.js';
 import { headSha, resolveBase, type ChangedFile } from './discover/git.js';
+import { containment, repositoryRoot } from './discover/inside.js';
 import { lint } from './lint/index.js';
 import { scanForbidden } from './lint/forbidden.js';
 import { buildReport, writeJsonReport } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';
+import { addSecret, redact } from './redact.js';
 import { GateError, type Finding, type MigrationSet, type Report } from './types.js';
 
 /** Options of one gate run. */
@@ -30,7 +32,8 @@ export interface GateRunOptions {
  */
 export async function runGate(config: GateConfig, options: GateRunOptions): Promise<Report> {
   const started = Date.now();
-  const progress = options.progress ?? (() => undefined);
+  registerDatabasePassword(config.databaseUrl);
+  const progress = (line: string) => options.progress?.(redact(line));
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 
   const baseSha = config.base ? await resolveBase(config.cwd, config.base) : null;
@@ -41,15 +44,33 @@ export async function runGate(config: GateConfig, options: GateRunOptions): Prom
 
   progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
   const findings: Finding[] = [...lint(sets, config), ...(await scanForbidden(config))];
+  const baselineOutside = await baselineLeavesRepository(config);
+  if (baselineOutside) findings.push(baselineOutside);
 
   let database: Report['database'] = null;
   let results;
   const notes: string[] = [];
   if (options.command === 'check') {
+    // What leads outside the repository is never run: its directory is skipped, and the baseline with it
+    // (from empty it would lack those migrations).
+    const refused = sets.filter((s) => s.outside?.length);
+    for (const set of refused) {
+      notes.push(
+        `the round-trip of ${set.dir} was skipped: ${set.outside!.length} path(s) lead outside the repository`,
+      );
+    }
+    const skipBaseline = config.baselineSchema !== null && (baselineOutside !== null || refused.length > 0);
+    if (skipBaseline && !baselineOutside) {
+      notes.push(
+        `the baseline check of ${config.baselineSchema} was skipped: a migration directory was skipped`,
+      );
+    }
     const { runRoundTrips } = await import('./roundtrip/index.js');
-    const outcome = await runRoundTrips(sets, config, {
-      progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
-    });
+    const outcome = await runRoundTrips(
+      sets.filter((s) => !refused.includes(s)),
+      skipBaseline ? { ...config, baselineSchema: null } : config,
+      { progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`) },
+    );
     database = outcome.database;
     results = outcome.results;
     findings.push(...outcome.findings);
@@ -71,9 +92,44 @@ export async function runGate(config: GateConfig, options: GateRunOptions): Prom
   });
   if (config.jsonPath) await writeJsonReport(config.jsonPath, report);
   if (config.markdownPath)
-    await writeMarkdownReport(config.markdownPath, renderMarkdown(report, options.markdown ?? {}));
+    await writeMarkdownReport(config.markdownPath, redact(renderMarkdown(report, options.markdown ?? {})));
   progress(`[done] ${report.verdict} in ${elapsed()}`);
   return report;
+}
+
+/** The password of the server URL is a secret of this run from the start: `redact` removes it from every output. */
+function registerDatabasePassword(url: string | null): void {
+  if (!url) return;
+  let password: string;
+  try {
+    password = new URL(url).password;
+  } catch {
+    // Not a URL: the configuration refuses it; the URL-shape redaction still covers what it holds.
+    return;
+  }
+  addSecret(password);
+  try {
+    addSecret(decodeURIComponent(password));
+  } catch {
+    // An invalid escape: the password is used as written.
+  }
+}
+
+/** A `parse-error` when the baseline schema's real path leaves the repository (it is then never read). */
+async function baselineLeavesRepository(config: GateConfig): Promise<Finding | null> {
+  if (!config.baselineSchema) return null;
+  const where = await containment(
+    await repositoryRoot(config.cwd),
+    resolve(config.cwd, config.baselineSchema),
+  );
+  if (where.inside !== false) return null;
+  return {
+    rule: 'parse-error',
+    severity: 'error',
+    migration: null,
+    path: config.baselineSchema,
+    message: `the baseline schema ${where.message}`,
+  };
 }
 
 /** A report path that names a file the gate reads (a migration, the baseline) would destroy it: refused. */

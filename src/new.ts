@@ -2,6 +2,7 @@ import { lstat, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises
 import { join, relative, resolve, sep } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { detectDirectoryFormat } from './discover/detect.js';
+import { repositoryRoot } from './discover/inside.js';
 import { compareVersions, formatTimestamp, parseName } from './discover/naming.js';
 import { MODULE_EXTENSIONS } from './discover/formats/umzug.js';
 import { describeNamingPattern } from './lint/naming.js';
@@ -119,7 +120,9 @@ async function chooseLayout(
   slug: string,
   hasEntries: boolean,
 ): Promise<Layout> {
-  const detected = hasEntries ? await detectDirectoryFormat(absDir, relDir) : null;
+  const detected = hasEntries
+    ? await detectDirectoryFormat(absDir, relDir, 'auto', await repositoryRoot(config.cwd))
+    : null;
   if (detected && config.format !== 'auto' && detected.format !== config.format) {
     throw new GateError(
       `${relDir} holds ${detected.format} migrations, but the format is set to ${config.format}`,

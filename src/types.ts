@@ -128,6 +128,11 @@ export interface MigrationSet {
   deleted: DeletedMigration[];
   /** Names of migrations present on the base ref (by name), for the `order` rule; null without a base. */
   baseNames: string[] | null;
+  /**
+   * Files of this directory (or the directory itself) whose real path leaves the repository: never read and
+   * never run. Each is a `parse-error`; the round-trip skips the directory.
+   */
+  outside?: { path: string; message: string }[];
 }
 
 export interface Finding {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { containment, repositoryRoot } from '../discover/inside.js';
 import { GateError, type Format, type Severity } from '../types.js';
 import { NAMING_PRESETS, DEFAULT_SCAN_EXCLUDE, defaultConfig } from './defaults.js';
 import type { DatabaseKind, ForbiddenPattern, GateConfig } from './types.js';
@@ -82,9 +83,16 @@ const fileSchema = z
 /** Reads `.migration-gate.yml` (or the given file). Returns `{}` when the default file does not exist. */
 export async function loadConfigFile(cwd: string, file: string | null): Promise<Settings> {
   const path = resolve(cwd, file ?? CONFIG_FILE);
+  // A file of the repository (the default, or one named below the working directory) that leads out of it
+  // is refused unread; a path the caller names outside is theirs to choose.
+  const own = file === null || !(isAbsolute(file) || /^\.\.(?:[\\/]|$)/.test(file));
+  const where = own ? await containment(await repositoryRoot(cwd), path) : null;
+  if (where?.inside === false) {
+    throw new GateError(`the configuration file ${file ?? CONFIG_FILE} ${where.message}`);
+  }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(where?.inside ? where.real : path, 'utf8');
   } catch (error) {
     if (file === null && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new GateError(

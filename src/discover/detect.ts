@@ -1,9 +1,11 @@
+import { constants } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Format, SqlDialect } from '../types.js';
 import { GateError } from '../types.js';
 import { detectSqlDialect, sqlFileRole } from './formats/sql.js';
 import { findModuleExports, moduleExtensionOf } from './formats/umzug.js';
+import { containment } from './inside.js';
 
 /** The migration format of one directory. */
 export interface DirectoryFormat {
@@ -26,6 +28,8 @@ export interface LoadedFile {
   text: string | null;
   /** Why `text` is null. */
   problem: { line: number | null; message: string } | null;
+  /** Set when the file's real path leaves the repository (then it was not read). */
+  outside?: true;
 }
 
 /** Which family of migration files a name belongs to, by extension alone. */
@@ -161,11 +165,13 @@ export async function listFiles(absDir: string): Promise<string[]> {
 /**
  * Reads a candidate migration file as UTF-8 text, refusing (with a problem instead of text) files that
  * cannot be read, are larger than `MAX_MIGRATION_FILE_BYTES` (not read at all), hold NUL bytes or are
- * not valid UTF-8. Only ever opens the file for reading.
+ * not valid UTF-8. With `root` (the repository's real path), a file whose real path leaves it is refused
+ * unread, and the file read is the resolved one. Only ever opens the file for reading.
  */
 export async function loadFile(
   absPath: string,
   name: string,
+  root: string | null = null,
   maxBytes = MAX_MIGRATION_FILE_BYTES,
 ): Promise<LoadedFile> {
   const refuse = (line: number | null, message: string): LoadedFile => ({
@@ -174,9 +180,17 @@ export async function loadFile(
     text: null,
     problem: { line, message },
   });
+  let readPath = absPath;
+  if (root !== null) {
+    const where = await containment(root, absPath);
+    if (where.inside === null) return refuse(null, describeReadError(where.error));
+    if (!where.inside) return { ...refuse(null, `this file ${where.message}`), outside: true };
+    readPath = where.real;
+  }
   let handle;
   try {
-    handle = await open(absPath, 'r');
+    // The resolved path holds no symbolic link: refuse one put there since.
+    handle = await open(readPath, root === null ? 'r' : constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     return refuse(null, describeReadError(error));
   }
@@ -265,7 +279,12 @@ export async function detectDirectoryFormat(
   absDir: string,
   rel: string,
   forced: 'auto' | Format = 'auto',
+  root: string | null = null,
 ): Promise<DirectoryFormat | null> {
+  if (root !== null) {
+    const where = await containment(root, absDir);
+    if (where.inside === false) throw new GateError(`migration directory '${rel}' ${where.message}`);
+  }
   let names: string[];
   try {
     names = await listFiles(absDir);
@@ -276,7 +295,7 @@ export async function detectDirectoryFormat(
   }
   const candidates = names.filter((name) => candidateKind(name) !== null);
   const files = await mapLimit(candidates, READ_CONCURRENCY, (name) =>
-    loadFile(path.join(absDir, name), name),
+    loadFile(path.join(absDir, name), name, root),
   );
   return detectFormat(files, rel, forced);
 }

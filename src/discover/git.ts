@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { GateError } from '../types.js';
 
@@ -191,7 +192,17 @@ export async function changedFiles(cwd: string, mergeBase: string, dirs: string[
   const newFiles = untracked.split('\0').filter((f) => f.length > 0);
   if (newFiles.length === 0) return changes;
   const renamedFrom = new Map<string, ChangedFile>();
-  const hashable = newFiles.filter((f) => !f.includes('\n'));
+  // A symbolic link is compared by its link text, as git stores it: never hashed through (that would read
+  // its target, which may lie outside the repository).
+  const links = await Promise.all(
+    newFiles.map((f) =>
+      lstat(path.resolve(cwd, f)).then(
+        (s) => s.isSymbolicLink(),
+        () => true,
+      ),
+    ),
+  );
+  const hashable = newFiles.filter((f, i) => !f.includes('\n') && !links[i]);
   if (deletedBlobs.size > 0 && hashable.length > 0) {
     const hashes = (
       await gitOk(
@@ -237,6 +248,17 @@ export async function listFilesAtBase(cwd: string, mergeBase: string, dir: strin
     if (type === 'blob') files.push(entry.slice(tab + 1));
   }
   return files;
+}
+
+/** The top level of the git work tree that holds `cwd`, or null outside a repository (or without git). */
+export async function workTreeTopLevel(cwd: string): Promise<string | null> {
+  try {
+    const result = await git(cwd, ['rev-parse', '--show-toplevel']);
+    const top = result.stdout.trim();
+    return result.code === 0 && top ? top : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The commit SHA of HEAD in the repository at `cwd`, or null outside a repository or before the first commit. */

@@ -25,6 +25,7 @@ import {
 } from './formats/sql.js';
 import { findModuleExports, moduleExtensionOf, parseUmzugModule } from './formats/umzug.js';
 import { changedFiles, listFilesAtBase, resolveBase, type ChangedFile } from './git.js';
+import { containment, repositoryRoot } from './inside.js';
 import { compareVersions, parseName } from './naming.js';
 
 export { detectDirectoryFormat, type DirectoryFormat } from './detect.js';
@@ -60,8 +61,9 @@ export async function discover(config: GateConfig, options: DiscoverOptions = {}
       renamedFrom: new Map(changes.filter((c) => c.previousPath).map((c) => [c.previousPath!, c])),
     };
   }
+  const root = await repositoryRoot(config.cwd);
   const sets: MigrationSet[] = [];
-  for (const dir of dirs) sets.push(await discoverDirectory(config, dir, base));
+  for (const dir of dirs) sets.push(await discoverDirectory(config, dir, base, root));
   return sets;
 }
 
@@ -103,8 +105,16 @@ async function discoverDirectory(
   config: GateConfig,
   dir: string,
   base: BaseState | null,
+  root: string,
 ): Promise<MigrationSet> {
   const absDir = path.resolve(config.cwd, dir);
+  const where = await containment(root, absDir);
+  if (where.inside === false) {
+    // Nothing in it is listed or read; the parse-error fails the gate.
+    const format = config.format === 'auto' ? 'sql' : config.format;
+    const outside = [{ path: dir, message: `migration directory '${dir}' ${where.message}` }];
+    return { dir, format, migrations: [], deleted: [], baseNames: null, outside };
+  }
   let names: string[];
   try {
     names = await listFiles(absDir);
@@ -128,7 +138,7 @@ async function discoverDirectory(
     }
   }
   const [files, baseFiles] = await Promise.all([
-    mapLimit(candidates, READ_CONCURRENCY, (name) => loadFile(path.join(absDir, name), name)),
+    mapLimit(candidates, READ_CONCURRENCY, (name) => loadFile(path.join(absDir, name), name, root)),
     base ? listFilesAtBase(config.cwd, base.sha, dir) : Promise.resolve(null),
   ]);
   const detected = detectFormat(files, dir, forced);
@@ -167,7 +177,10 @@ async function discoverDirectory(
   if (base && baseFiles) {
     ({ deleted, baseNames } = classify(migrations, dir, baseFiles, base, detected, migrationLike));
   }
-  return { dir, format, migrations, deleted, baseNames };
+  const outside = files
+    .filter((f) => f.outside)
+    .map((f) => ({ path: joinRel(dir, f.name), message: f.problem!.message }));
+  return { dir, format, migrations, deleted, baseNames, ...(outside.length > 0 ? { outside } : {}) };
 }
 
 function problemMigration(

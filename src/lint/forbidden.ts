@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import type { ForbiddenPattern, GateConfig } from '../config/types.js';
+import { containment, repositoryRoot } from '../discover/inside.js';
 import type { Finding } from '../types.js';
 
 /** Files larger than this are not scanned (generated bundles, data dumps). */
@@ -129,8 +130,8 @@ function lineMatcher(pattern: RegExp): RegExp {
 /**
  * The `forbidden-pattern` policy scan: every file under the working directory that a pattern's `include`
  * globs select and its `exclude` globs do not is read line by line; each line whose code (comments left out)
- * matches the pattern is an error finding with its file, line and the pattern's reason. Binary files and
- * files over 2 MiB are skipped. Findings come sorted by path and line.
+ * matches the pattern is an error finding with its file, line and the pattern's reason. Binary files,
+ * files over 2 MiB and files whose real path leaves the repository are skipped. Findings come sorted by path and line.
  */
 export async function scanForbidden(config: GateConfig): Promise<Finding[]> {
   const patterns = config.forbiddenPatterns;
@@ -152,19 +153,30 @@ export async function scanForbidden(config: GateConfig): Promise<Finding[]> {
       patternsByFile.set(file, [...(patternsByFile.get(file) ?? []), p]);
   });
 
+  const root = await repositoryRoot(config.cwd);
   const files = [...patternsByFile.keys()].sort();
   const findings: Finding[][] = [];
   for (let start = 0; start < files.length; start += READ_CONCURRENCY) {
     const batch = files.slice(start, start + READ_CONCURRENCY);
     findings.push(
-      ...(await Promise.all(batch.map((file) => scanFile(config.cwd, file, patternsByFile.get(file)!)))),
+      ...(await Promise.all(
+        batch.map((file) => scanFile(config.cwd, root, file, patternsByFile.get(file)!)),
+      )),
     );
   }
   return findings.flat();
 }
 
-async function scanFile(cwd: string, file: string, patterns: ForbiddenPattern[]): Promise<Finding[]> {
-  const read = await readText(path.join(cwd, file));
+async function scanFile(
+  cwd: string,
+  root: string,
+  file: string,
+  patterns: ForbiddenPattern[],
+): Promise<Finding[]> {
+  // Only files inside the repository are policy; one whose real path leaves it is not read.
+  const where = await containment(root, path.join(cwd, file));
+  if (where.inside !== true) return [];
+  const read = await readText(where.real);
   if (read === null) return [];
   const text = read.includes('\r') ? read.replace(/\r\n?/g, '\n') : read;
   const matchers = patterns.map((p) => ({ p, re: lineMatcher(p.pattern) }));

@@ -1,0 +1,54 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { workTreeTopLevel } from './git.js';
+
+/**
+ * Files stay inside the repository: a migration, a migration directory, the baseline schema, a file of the
+ * policy scan or the configuration file whose real path (every symbolic link resolved) leaves the repository
+ * is never read. The repository is the git work tree holding the working directory, or the working directory
+ * itself when there is none.
+ */
+
+/** The real path of the repository that holds `cwd`: its git work tree's top level, else `cwd` itself. */
+export async function repositoryRoot(cwd: string): Promise<string> {
+  const dir = path.resolve(cwd);
+  const top = (await workTreeTopLevel(dir)) ?? dir;
+  return realpath(top).catch(() => path.resolve(top));
+}
+
+/** Whether `target` is `root` or lies below it (both absolute, already real paths). */
+export function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** Where a path really leads. */
+export type Containment =
+  /** Inside the repository: `real` is the path to open (no symbolic link left in it). */
+  | { inside: true; real: string }
+  /** Outside: `message` (a predicate: "is a symbolic link to …") says where it leads; it must not be read. */
+  | { inside: false; real: string; message: string }
+  /** It cannot be resolved (missing, a broken or looping link, no permission): `error` says why. */
+  | { inside: null; error: unknown };
+
+/**
+ * Resolves `absPath` (symbolic links included) and tells whether it stays inside `root`, the real path of the
+ * repository (`repositoryRoot`). Reads nothing but directory entries and link texts.
+ */
+export async function containment(root: string, absPath: string): Promise<Containment> {
+  let real: string;
+  try {
+    real = await realpath(absPath);
+  } catch (error) {
+    return { inside: null, error };
+  }
+  if (isInside(root, real)) return { inside: true, real };
+  const linked = real !== path.resolve(absPath);
+  return {
+    inside: false,
+    real,
+    message: linked
+      ? `is a symbolic link to '${real}', outside the repository: not read (files stay inside the repository)`
+      : `lies outside the repository ('${real}'): not read (files stay inside the repository)`,
+  };
+}
