@@ -1,42 +1,49 @@
 import * as core from '@actions/core';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { readInputs, type ActionInputs } from './action/inputs.js';
+import { clientLog, out } from './action/output.js';
+import { defaultMarkerKey, publish } from './action/publish.js';
+import { publishStoredReport } from './action/stored-report.js';
 import { loadConfigFile, resolveConfig } from './config/load.js';
-import { redactUrl } from './redact.js';
 import type { ChangedFile } from './discover/git.js';
 import { runGate } from './engine.js';
 import { listPullRequestFiles } from './github/changes.js';
 import { createOctokit, type GitHubClient } from './github/client.js';
-import { CommentTooLongError, findComment, shouldComment, upsertComment } from './github/comment.js';
 import { readGitHubContext, type GitHubContext } from './github/context.js';
-import { annotationsFor } from './report/annotations.js';
-import { failsAt, parseReport } from './report/json.js';
-import { COMMENT_LIMIT, renderMarkdown, renderWithinBytes, type MarkdownContext } from './report/markdown.js';
-import { GateError, type Report } from './types.js';
+import { addSecret, onSecret } from './redact.js';
+import { GateError } from './types.js';
 
-/** GitHub's limit on one step's job summary is 1 MiB of UTF-8; a little is kept in reserve. */
-const SUMMARY_BYTES = 1_000_000;
+/** The password of a PostgreSQL URL (user part or `password=` parameter), decoded; null when it has none. */
+function urlPassword(value: string | undefined): string | null {
+  if (!value || !/^postgres(?:ql)?:\/\//i.test(value)) return null;
+  try {
+    const url = new URL(value);
+    const password = url.password ? decodeURIComponent(url.password) : url.searchParams.get('password');
+    return password || null;
+  } catch {
+    return null;
+  }
+}
 
-/** Where the report is published: the pieces `publish` needs besides the report. */
-interface Publication {
-  gh: GitHubContext;
-  inputs: ActionInputs;
-  pullNumber: number | null;
-  /** Working directory relative to the repository root (file links and annotations). */
-  pathPrefix: string;
-  /** Branch name of the base when the report's base is the pull request's base commit. */
-  baseRef: string | null;
-  markerKey: string;
-  reportPath: string;
+/**
+ * The run's secrets (the token, the database passwords) are registered with the redaction and, through it,
+ * with the runner, which masks them in the log.
+ */
+function registerSecrets(inputs: ActionInputs): void {
+  addSecret(inputs.token);
+  addSecret(urlPassword(inputs.settings['database-url']));
+  addSecret(urlPassword(inputs.settings.database));
+  addSecret(process.env.PGPASSWORD);
 }
 
 /** The Action: reads inputs and the event, runs the gate, publishes comment, summary, annotations and outputs. */
 export async function run(): Promise<void> {
+  const unsubscribe = onSecret((secret) => core.setSecret(secret));
   try {
     const inputs = readInputs();
-    core.info(`migration-gate: mode ${inputs.mode}`);
+    registerSecrets(inputs);
+    out.info(`migration-gate: mode ${inputs.mode}`);
     const gh = readGitHubContext(process.env);
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     if (inputs.mode === 'report') {
@@ -74,7 +81,7 @@ export async function run(): Promise<void> {
       inputs.commentKey ?? defaultMarkerKey(config.dirs, pathPrefix, inputs.settings['postgres-image']);
     const report = await runGate(config, {
       command: inputs.mode,
-      progress: (line) => core.info(line),
+      progress: (line) => out.info(line),
       changes,
       markdown: { repoUrl: gh.repoUrl, headSha: gh.headSha ?? undefined },
     });
@@ -89,24 +96,11 @@ export async function run(): Promise<void> {
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    core.setFailed(redactUrl(message));
-    if (error instanceof Error && error.stack && !(error instanceof GateError))
-      core.debug(redactUrl(error.stack));
+    out.setFailed(message);
+    if (error instanceof Error && error.stack && !(error instanceof GateError)) out.debug(error.stack);
+  } finally {
+    unsubscribe();
   }
-}
-
-const clientLog = {
-  debug: (m: string) => core.debug(m),
-  info: (m: string) => core.info(m),
-  warn: (m: string) => core.warning(m),
-  error: (m: string) => core.error(m),
-};
-
-/** The job, the directories and (when chosen) the PostgreSQL image: a matrix over images gets one comment per image. */
-function defaultMarkerKey(dirs: string[], pathPrefix: string, image: string | undefined): string {
-  const job = process.env.GITHUB_JOB ? `${process.env.GITHUB_JOB}:` : '';
-  const where = dirs.map((d) => (pathPrefix ? `${pathPrefix}/${d}` : d)).join(',');
-  return job + where + (image ? `@${image}` : '');
 }
 
 /**
@@ -126,7 +120,7 @@ async function pullRequestChanges(
       pullNumber,
     });
     if (!complete) {
-      core.info(
+      out.info(
         'the pull request changes more files than GitHub lists (3,000): using git diff against the merge base',
       );
       return undefined;
@@ -146,129 +140,9 @@ async function pullRequestChanges(
     }
     return changes;
   } catch (error) {
-    core.warning(
+    out.warning(
       `cannot list the pull request's files (${(error as Error).message}); using git diff against the merge base`,
     );
     return undefined;
-  }
-}
-
-/** Mode report: publishes a JSON report made by an earlier (untrusted) job. */
-async function publishStoredReport(
-  inputs: ActionInputs,
-  gh: GitHubContext,
-  workspace: string,
-): Promise<void> {
-  if (!inputs.reportJson) throw new GateError('mode report needs report-json: the JSON report to publish');
-  const reportPath = resolve(workspace, inputs.reportJson);
-  let text: string;
-  try {
-    text = await readFile(reportPath, 'utf8');
-  } catch (error) {
-    throw new GateError(`cannot read report-json ${inputs.reportJson}: ${(error as Error).message}`);
-  }
-  const report = parseReport(text, inputs.reportJson);
-  // The stored verdict comes from an untrusted job: derive it from the findings again.
-  report.verdict = report.findings.some((f) => failsAt(f.severity, report.meta.failOn)) ? 'fail' : 'pass';
-  const pullNumber = inputs.pullRequestNumber ?? gh.pullNumber;
-  if (pullNumber === null && inputs.comment !== 'never') {
-    core.warning(
-      'mode report: no pull request to comment on (the event names none; set pull-request-number). The job ' +
-        'summary carries the report.',
-    );
-  }
-  const octokit = inputs.token ? createOctokit(inputs.token, { baseUrl: gh.apiUrl, log: clientLog }) : null;
-  const markerKey =
-    inputs.commentKey ?? defaultMarkerKey(report.meta.dirs, '', inputs.settings['postgres-image']);
-  await publish(report, octokit, {
-    gh,
-    inputs,
-    pullNumber,
-    pathPrefix: '',
-    baseRef: null,
-    markerKey,
-    reportPath,
-  });
-}
-
-async function publish(report: Report, octokit: GitHubClient | null, p: Publication): Promise<void> {
-  const { gh, inputs } = p;
-  const ctx: MarkdownContext = {
-    repoUrl: gh.repoUrl,
-    headSha: report.meta.headSha ?? gh.headSha ?? undefined,
-    jobSummaryUrl: gh.runUrl ?? undefined,
-    pathPrefix: p.pathPrefix,
-    baseRef: p.baseRef ?? undefined,
-  };
-
-  for (const a of annotationsFor(report, { pathPrefix: p.pathPrefix })) {
-    const props = { file: a.file, startLine: a.startLine, title: a.title };
-    if (a.level === 'error') core.error(a.message, props);
-    else core.warning(a.message, props);
-  }
-
-  try {
-    const summary = renderWithinBytes(report, { ...ctx, target: 'job-summary' }, SUMMARY_BYTES);
-    await core.summary.addRaw(summary).write();
-  } catch (error) {
-    core.warning(`cannot write the job summary: ${(error as Error).message}`);
-  }
-
-  let commentUrl = '';
-  if (p.pullNumber !== null && octokit && inputs.comment !== 'never') {
-    commentUrl = await comment(report, octokit, p, ctx);
-  }
-
-  core.setOutput('verdict', report.verdict);
-  core.setOutput('report-path', p.reportPath);
-  core.setOutput('changed-count', String(report.migrations.length));
-  core.setOutput('comment-url', commentUrl);
-
-  const errors = report.findings.filter((f) => f.severity === 'error').length;
-  const warnings = report.findings.length - errors;
-  const line = `migration-gate: ${report.migrations.length} changed migration(s), ${errors} error(s), ${warnings} warning(s)`;
-  if (report.verdict === 'fail') core.setFailed(`${line}: the gate fails (see the job summary)`);
-  else core.info(`${line}: the gate passes`);
-}
-
-/** Posts or updates the sticky comment; returns its URL, or '' when none was written. */
-async function comment(
-  report: Report,
-  octokit: GitHubClient,
-  p: Publication,
-  ctx: MarkdownContext,
-): Promise<string> {
-  const target = { owner: p.gh.owner, repo: p.gh.repo, issueNumber: p.pullNumber!, marker: p.markerKey };
-  try {
-    const existing = await findComment(octokit, target);
-    if (!shouldComment(p.inputs.comment, report.verdict, existing !== null)) return existing?.url ?? '';
-    let maxLength = COMMENT_LIMIT;
-    for (;;) {
-      const body = renderMarkdown(report, { ...ctx, marker: p.markerKey, maxLength });
-      try {
-        const result = await upsertComment(octokit, { ...target, body, existing });
-        if (result.action === 'skipped') {
-          core.warning(
-            `the traceability comment was not posted: ${result.reason}. The job summary carries the report; ` +
-              'the verdict is unchanged.',
-          );
-          return '';
-        }
-        core.info(`traceability comment ${result.action}: ${result.url}`);
-        return result.url;
-      } catch (error) {
-        if (error instanceof CommentTooLongError && maxLength > 4_000) {
-          maxLength = Math.floor(maxLength / 2);
-          continue;
-        }
-        throw error;
-      }
-    }
-  } catch (error) {
-    core.warning(
-      `the traceability comment could not be written (${redactUrl((error as Error).message)}); the job summary ` +
-        'carries the report.',
-    );
-    return '';
   }
 }

@@ -86,6 +86,34 @@ describe('upsertComment', () => {
     expect(fake.state.requestsTo('PATCH', /.*/)).toHaveLength(0);
   });
 
+  it('counts a comment as its own only when the body starts with the marker line', async () => {
+    const marker = commentMarker('migrations');
+    // The gate's own comments for other keys, which quote this key's marker in a diff or a name.
+    const quoting = [
+      `${commentMarker('other')}\n\n\`\`\`diff\n+ table public."${marker}"\n\`\`\``,
+      `Report\n${marker}\nrest`,
+      `${marker} trailing text\nbody`,
+      ` ${marker}\nbody`,
+    ].map((text) => fake.state.addComment('acme', 'shop', 7, text, BOT_LOGIN));
+    const before = quoting.map((c) => c.body);
+    expect(await findComment(client(TOKENS.bot), target)).toBeNull();
+
+    const result = await upsertComment(client(TOKENS.bot), { ...target, body: body('report') });
+    expect(result.action).toBe('created');
+    expect(quoting.map((c) => c.body)).toEqual(before);
+    expect(fake.state.requestsTo('PATCH', /.*/)).toHaveLength(0);
+
+    // Its own comment, with CRLF line ends as a browser edit leaves them, is found again.
+    const crlf = fake.state.addComment('acme', 'shop', 8, `${marker}\r\nold`, BOT_LOGIN);
+    expect((await findComment(client(TOKENS.bot), { ...target, issueNumber: 8 }))?.id).toBe(crlf.id);
+  });
+
+  it('puts the marker first when the body only quotes it further down', async () => {
+    const marker = commentMarker('migrations');
+    await upsertComment(client(TOKENS.bot), { ...target, body: `text\n${marker}` });
+    expect(fake.state.commentsOn('acme', 'shop', 7)[0]?.body).toBe(`${marker}\ntext\n${marker}`);
+  });
+
   it('matches the author named by GET /user for a personal token', async () => {
     fake.state.addComment('acme', 'shop', 7, body('bot copy'), BOT_LOGIN);
     const mine = fake.state.addComment('acme', 'shop', 7, body('user copy'), 'gate-user');

@@ -63,6 +63,7 @@ describe('readGitHubContext', () => {
       runUrl: 'https://github.example.com/acme/shop/actions/runs/987',
       apiUrl: 'https://github.example.com/api/v3',
       serverUrl: 'https://github.example.com',
+      workflowRun: null,
     });
   });
 
@@ -109,6 +110,62 @@ describe('readGitHubContext', () => {
       }),
     );
     expect(queue).toMatchObject({ pullNumber: null, headSha: HEAD, baseSha: BASE, baseRef: 'release' });
+  });
+
+  it('reads the reported run of a workflow_run event, for a pull request of the repository and of a fork', () => {
+    const same = readGitHubContext(
+      env({
+        GITHUB_EVENT_NAME: 'workflow_run',
+        GITHUB_EVENT_PATH: eventFile('run', {
+          action: 'completed',
+          workflow_run: {
+            id: 77,
+            event: 'pull_request',
+            head_sha: HEAD,
+            head_branch: 'feature',
+            head_repository: { full_name: 'acme/shop' },
+            pull_requests: [{ number: 42, head: { sha: HEAD } }, { number: 'x' }],
+          },
+          // A pull_request key elsewhere in the payload does not make this a pull_request event.
+          pull_request: { number: 9, head: { sha: BASE } },
+        }),
+      }),
+    );
+    expect(same).toMatchObject({ pullNumber: null, headSha: 'f'.repeat(40) });
+    expect(same.workflowRun).toEqual({
+      id: 77,
+      event: 'pull_request',
+      headSha: HEAD,
+      headBranch: 'feature',
+      headRepository: 'acme/shop',
+      pullNumbers: [42],
+    });
+
+    const fork = readGitHubContext(
+      env({
+        GITHUB_EVENT_NAME: 'workflow_run',
+        GITHUB_EVENT_PATH: eventFile('fork-run', {
+          workflow_run: {
+            head_sha: HEAD,
+            head_branch: 'main',
+            head_repository: { full_name: 'mallory/shop' },
+          },
+        }),
+      }),
+    );
+    expect(fork.workflowRun).toMatchObject({
+      headRepository: 'mallory/shop',
+      headBranch: 'main',
+      pullNumbers: [],
+    });
+
+    const pull = readGitHubContext(
+      env({
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: eventFile('pr2', pullRequest('acme/shop')),
+      }),
+    );
+    expect(pull.workflowRun).toBeNull();
   });
 
   it('works without an event file, with defaults for the URLs', () => {

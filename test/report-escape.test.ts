@@ -136,3 +136,25 @@ describe('encodePath', () => {
     expect(encodePath('migrations/a (1)/#x y.sql')).toBe('migrations/a%20%281%29/%23x%20y.sql');
   });
 });
+
+describe('HTML comment delimiters', () => {
+  const marker = '<!-- migration-gate:B -->';
+
+  it('cannot form a marker line inside a code block, a code span or escaped text', async () => {
+    for (const text of [
+      codeBlock(`table public."${marker}": present after down\n${marker}`),
+      codeSpan(marker),
+      codeSpan(marker, { table: true }),
+      escapeMarkdown(marker),
+      escapeHtml(marker),
+    ]) {
+      expect(text).not.toContain('<!--');
+      expect(text).not.toContain('-->');
+    }
+  });
+
+  it('still renders as the literal text', async () => {
+    expect(visible(await parse(codeBlock(marker)))).toBe(marker);
+    expect(visible(await parse(`a ${codeSpan(marker)} b`))).toBe(`a ${marker} b`);
+  });
+});

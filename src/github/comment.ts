@@ -26,7 +26,7 @@ export interface CommentTarget {
 }
 
 export interface UpsertCommentInput extends CommentTarget {
-  /** Comment text; the marker line is put first when the body lacks it. */
+  /** Comment text; the marker line is put first unless the body starts with it. */
   body: string;
   /** The comment found before (see `findComment`), to avoid listing comments twice. */
   existing?: ExistingComment | null;
@@ -76,7 +76,17 @@ function sameLogin(a: string | undefined, b: string): boolean {
 }
 
 /**
- * Pages through every comment of the issue and returns the first whose body carries the marker line and
+ * Whether the body's first line is exactly the marker. A marker further down (quoted by someone, or text
+ * copied from a migration into a report) does not count.
+ */
+export function startsWithMarker(body: string | null | undefined, marker: string): boolean {
+  if (!body?.startsWith(marker)) return false;
+  const rest = body.slice(marker.length);
+  return rest === '' || rest.startsWith('\n') || rest.startsWith('\r\n');
+}
+
+/**
+ * Pages through every comment of the issue and returns the first whose body starts with the marker line and
  * whose author is `authorLogin` (resolved when absent). Comments by others are never returned.
  */
 export async function findComment(
@@ -92,8 +102,12 @@ export async function findComment(
       { owner: target.owner, repo: target.repo, issue_number: target.issueNumber, per_page: 100 },
       (response, done) => {
         for (const comment of response.data) {
-          if (found === null && comment.body?.includes(marker) && sameLogin(comment.user?.login, author)) {
-            found = { id: comment.id, body: comment.body, url: comment.html_url };
+          if (
+            found === null &&
+            startsWithMarker(comment.body, marker) &&
+            sameLogin(comment.user?.login, author)
+          ) {
+            found = { id: comment.id, body: comment.body ?? '', url: comment.html_url };
             done();
           }
         }
@@ -135,7 +149,7 @@ export async function upsertComment(
   input: UpsertCommentInput,
 ): Promise<UpsertCommentResult> {
   const marker = commentMarker(input.marker);
-  const body = input.body.includes(marker) ? input.body : `${marker}\n${input.body}`;
+  const body = startsWithMarker(input.body, marker) ? input.body : `${marker}\n${input.body}`;
   const existing = input.existing !== undefined ? input.existing : await findComment(octokit, input);
   const where = `${input.owner}/${input.repo}#${input.issueNumber}`;
 

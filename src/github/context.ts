@@ -1,6 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { GateError } from '../types.js';
 
+/** The run a `workflow_run` event reports on (the untrusted half of the two-workflow setup). */
+export interface WorkflowRunContext {
+  /** Id of that run (its artifacts are read from it). */
+  id: number | null;
+  /** The event that started it, e.g. `pull_request`. */
+  event: string | null;
+  /** The commit it ran on: for a pull request, the pull request's head commit. */
+  headSha: string | null;
+  /** The branch it ran on (for a pull request from a fork, the fork's branch). */
+  headBranch: string | null;
+  /** `owner/repo` the head commit comes from (the fork for a pull request from a fork). */
+  headRepository: string | null;
+  /** Pull requests GitHub lists for the run; empty for pull requests from forks. */
+  pullNumbers: number[];
+}
+
 /** What the gate needs to know about the workflow run that started it. */
 export interface GitHubContext {
   eventName: string;
@@ -24,6 +40,8 @@ export interface GitHubContext {
   /** REST API root. */
   apiUrl: string;
   serverUrl: string;
+  /** The reported run of a `workflow_run` event, else null. */
+  workflowRun: WorkflowRunContext | null;
 }
 
 type Json = Record<string, unknown>;
@@ -75,6 +93,21 @@ function readEvent(path: string | undefined): Json {
   return payload;
 }
 
+function readWorkflowRun(run: Json): WorkflowRunContext {
+  const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
+  const pullNumbers = pulls
+    .map((p) => object(p)?.number)
+    .filter((n): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0);
+  return {
+    id: typeof run.id === 'number' ? run.id : null,
+    event: text(run.event),
+    headSha: sha(run.head_sha),
+    headBranch: text(run.head_branch),
+    headRepository: text(object(run.head_repository)?.full_name),
+    pullNumbers,
+  };
+}
+
 /**
  * Reads the run's context from the environment GitHub sets (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`,
  * `GITHUB_REPOSITORY`, `GITHUB_SERVER_URL`, `GITHUB_API_URL`, `GITHUB_RUN_ID`, `GITHUB_SHA`).
@@ -110,11 +143,15 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
     runUrl,
     apiUrl,
     serverUrl,
+    workflowRun: null,
   };
 
   const pull = object(payload.pull_request);
   const mergeGroup = object(payload.merge_group);
-  if (pull) {
+  const workflowRun = object(payload.workflow_run);
+  if (workflowRun && eventName === 'workflow_run') {
+    context.workflowRun = readWorkflowRun(workflowRun);
+  } else if (pull) {
     const head = object(pull.head);
     const base = object(pull.base);
     const headRepo = object(head?.repo)?.full_name;

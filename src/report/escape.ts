@@ -48,6 +48,15 @@ function neutralizeReferences(text: string): string {
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWJ}.`);
 }
 
+/**
+ * Breaks HTML comment delimiters (`<!--`, `-->`) with a zero-width joiner: in a code span or block they
+ * render as typed, but the comment's source could otherwise hold a line that looks like another job's
+ * hidden marker.
+ */
+export function breakHtmlComments(text: string): string {
+  return text.replace(/<!/g, `<${ZWJ}!`).replace(/--(?=>)/g, `--${ZWJ}`);
+}
+
 function collapseNewlines(text: string, separator: string): string {
   return text.replace(/\r\n?|\n/g, '\n').replace(/\n/g, separator);
 }
@@ -91,7 +100,7 @@ function longestBacktickRun(text: string): number {
  * inside a backtick span would still split the cell.
  */
 export function codeSpan(text: string, options: { table?: boolean } = {}): string {
-  const clean = collapseNewlines(stripUnsafe(text), ' ');
+  const clean = breakHtmlComments(collapseNewlines(stripUnsafe(text), ' '));
   if (clean.trim() === '') return escapeMarkdown(clean);
   if (options.table) return `<code>${escapeMarkdown(clean)}</code>`;
   const fence = '`'.repeat(longestBacktickRun(clean) + 1);
@@ -104,7 +113,7 @@ export function codeSpan(text: string, options: { table?: boolean } = {}): strin
  * any backtick run in the text, so the text cannot close it.
  */
 export function codeBlock(text: string, info = ''): string {
-  const clean = stripUnsafe(text).replace(/\r\n?/g, '\n').replace(/\n+$/, '');
+  const clean = breakHtmlComments(stripUnsafe(text).replace(/\r\n?/g, '\n').replace(/\n+$/, ''));
   const fence = '`'.repeat(Math.max(3, longestBacktickRun(clean) + 1));
   const lang = info.replace(/[^A-Za-z0-9_+-]/g, '');
   return `${fence}${lang}\n${clean}\n${fence}\n`;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local stand-in for the GitHub REST endpoints the gate uses: issue comments (paged, with `Link`
- * headers), pull requests and their files (paged, capped at 3,000), `GET /user`. Tokens map to
+ * headers), pull requests and their files (paged, capped at 3,000), the pull requests of a commit,
+ * `GET /user`. Tokens map to
  * identities; faults (5xx, rate limits) can be injected; every request is recorded.
  */
 
@@ -53,6 +54,10 @@ export interface FakePull {
   baseSha: string;
   headRef: string;
   baseRef: string;
+  /** `owner/repo` the head branch lives in; default the base repository (a fork's name for a fork's PR). */
+  headRepo?: string;
+  /** Earlier head commits (pushes before the current head): the pull request is listed for them too. */
+  previousHeads?: string[];
   files: FakePullFile[];
   /** What GitHub reports as `changed_files`; default `files.length`. */
   changedFiles?: number;
@@ -327,6 +332,22 @@ function route(
     }
   }
 
+  m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(path);
+  if (m && method === 'GET') {
+    const [, owner, repo, sha] = m as unknown as [string, string, string, string];
+    if (!/^[0-9a-f]{40}$/i.test(sha)) return message(422, `No commit found for SHA: ${sha}`);
+    const of = [...state.pulls.entries()]
+      .filter(([key]) => key.startsWith(`${owner}/${repo}#`))
+      .map(([, pull]) => pull)
+      .filter((p) => p.headSha === sha.toLowerCase() || (p.previousHeads ?? []).includes(sha.toLowerCase()));
+    const { items, link } = page(of, query, self);
+    return {
+      status: 200,
+      body: items.map((p) => pullJson(state, owner, repo, p)),
+      ...(link ? { headers: { link } } : {}),
+    };
+  }
+
   m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)(\/files)?$/.exec(path);
   if (m && method === 'GET') {
     const [, owner, repo, n, files] = m as unknown as [string, string, string, string, string | undefined];
@@ -337,22 +358,34 @@ function route(
       const body = items.map((f) => ({ sha: 'c'.repeat(40), additions: 1, deletions: 0, changes: 1, ...f }));
       return { status: 200, body, ...(link ? { headers: { link } } : {}) };
     }
-    return {
-      status: 200,
-      body: {
-        number: pull.number,
-        state: 'open',
-        title: pull.title,
-        body: pull.body,
-        changed_files: pull.changedFiles ?? pull.files.length,
-        head: { sha: pull.headSha, ref: pull.headRef, repo: { full_name: `${owner}/${repo}` } },
-        base: { sha: pull.baseSha, ref: pull.baseRef, repo: { full_name: `${owner}/${repo}` } },
-        html_url: `${state.serverUrl}/${owner}/${repo}/pull/${pull.number}`,
-      },
-    };
+    return { status: 200, body: pullJson(state, owner, repo, pull) };
   }
 
   return message(404, 'Not Found');
+}
+
+function pullJson(state: FakeGitHubState, owner: string, repo: string, pull: FakePull) {
+  const headRepo = pull.headRepo ?? `${owner}/${repo}`;
+  return {
+    number: pull.number,
+    state: 'open',
+    title: pull.title,
+    body: pull.body,
+    changed_files: pull.changedFiles ?? pull.files.length,
+    head: {
+      sha: pull.headSha,
+      ref: pull.headRef,
+      label: `${headRepo.split('/')[0]}:${pull.headRef}`,
+      repo: { full_name: headRepo, fork: headRepo !== `${owner}/${repo}` },
+    },
+    base: {
+      sha: pull.baseSha,
+      ref: pull.baseRef,
+      label: `${owner}:${pull.baseRef}`,
+      repo: { full_name: `${owner}/${repo}`, fork: false },
+    },
+    html_url: `${state.serverUrl}/${owner}/${repo}/pull/${pull.number}`,
+  };
 }
 
 function tooLong(state: FakeGitHubState): Reply {
