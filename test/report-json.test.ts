@@ -13,6 +13,7 @@ import {
   type BuildReportInput,
   type MigrationResult,
 } from '../src/report/json.js';
+import { addSecret, clearSecrets } from '../src/redact.js';
 import { GateError, type Finding, type Migration, type MigrationSet } from '../src/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gate-json-'));
@@ -277,6 +278,35 @@ describe('writeJsonReport and exitCodeFor', () => {
     const error = await writeJsonReport(target, buildReport(input())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GateError);
     expect((error as Error).message).toMatch(new RegExp(`^cannot write the JSON report to ${target}: `));
+  });
+});
+
+describe('redaction', () => {
+  afterAll(() => clearSecrets());
+
+  it('removes registered secrets and URL passwords from every text of the report, in memory and on disk', async () => {
+    const secret = 'r3dact-me-0123456789';
+    addSecret(secret);
+    const leaky = `connect as postgres://app:${secret}@db/app failed: ${secret}`;
+    const report = buildReport(
+      input({
+        sets: [set([migration(`202601010000_a`)])],
+        findings: [finding('up-failed', { message: leaky, details: [secret] })],
+        notes: [`note ${secret}`],
+      }),
+    );
+    expect(report.findings[0]).toMatchObject({
+      message: 'connect as postgres://app:***@db/app failed: ***',
+      details: ['***'],
+    });
+    expect(report.meta.notes).toEqual(['note ***']);
+    expect(report.verdict).toBe('fail');
+    // A report made elsewhere (not through buildReport) is redacted when written.
+    const path = join(tmp, 'redacted.json');
+    await writeJsonReport(path, { ...report, findings: [finding('up-failed', { message: leaky })] });
+    const text = readFileSync(path, 'utf8');
+    expect(text).not.toContain(secret);
+    expect(text).toContain('failed: ***');
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { CONFIG_FILE, loadConfigFile, resolveConfig } from '../config/load.js';
-import { redactUrl } from '../redact.js';
+import { redact } from '../redact.js';
 import { runGate } from '../engine.js';
 import { createMigration } from '../new.js';
 import { signalExit } from '../roundtrip/cleanup.js';
@@ -57,13 +57,18 @@ export function terminalSafe(text: string): string {
   });
 }
 
+/** One inert terminal line: secrets redacted first (so that escaping cannot split one), then controls shown. */
+function line1(text: string): string {
+  return terminalSafe(redact(text));
+}
+
 /** `file:line rule message`, one finding a line. */
 export function formatFinding(f: Finding, cwd: string, base: string): string {
   const path = f.path ? relative(cwd, resolve(base, f.path)) || f.path : '(project)';
   const loc = f.line ? `${path}:${f.line}` : path;
   const lines = [`${loc} ${f.rule} ${f.severity === 'warning' ? 'warning: ' : ''}${f.message}`];
   for (const d of f.details ?? []) lines.push(`    ${d}`);
-  return lines.map(terminalSafe).join('\n');
+  return lines.map(line1).join('\n');
 }
 
 function summary(report: Report): string {
@@ -75,8 +80,16 @@ function summary(report: Report): string {
   return `migration-gate ${report.meta.command}: ${plural(changed, 'changed migration')}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}: the gate ${verdict}`;
 }
 
-/** Runs the CLI; returns the exit status (0 pass, 1 findings, 2 usage/configuration/infrastructure). */
-export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+/**
+ * Runs the CLI; returns the exit status (0 pass, 1 findings, 2 usage/configuration/infrastructure). Every
+ * line it writes passes `redact`: URL passwords and this run's registered secrets never reach the terminal.
+ */
+export async function runCli(argv: string[], rawIO: CliIO = defaultIO()): Promise<number> {
+  const io: CliIO = {
+    ...rawIO,
+    stdout: (text) => rawIO.stdout(redact(text)),
+    stderr: (text) => rawIO.stderr(redact(text)),
+  };
   let debug = argv.includes('--debug');
   try {
     const args = parseCliArgs(argv);
@@ -115,18 +128,16 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
       throw new GateError(`unexpected argument '${args.positionals[0]}' (directories go after --dir)`);
     }
 
-    const progress = args.quiet ? undefined : (line: string) => io.stderr(`${terminalSafe(line)}\n`);
+    const progress = args.quiet ? undefined : (line: string) => io.stderr(`${line1(line)}\n`);
     const report = await runGate(config, { command: args.command, progress });
     const interrupted = signalExit();
     if (interrupted) return await interrupted;
-    for (const note of report.meta.notes) io.stderr(`note: ${terminalSafe(note)}\n`);
+    for (const note of report.meta.notes) io.stderr(`note: ${line1(note)}\n`);
     for (const finding of report.findings) io.stdout(`${formatFinding(finding, io.cwd, config.cwd)}\n`);
     for (const m of report.migrations) {
       if (!m.waiver) continue;
       const path = relative(io.cwd, resolve(config.cwd, m.path)) || m.path;
-      io.stdout(
-        `${terminalSafe(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}`)}\n`,
-      );
+      io.stdout(`${line1(`${path} waived: owner ${m.waiver.owner}; rationale ${m.waiver.rationale}`)}\n`);
     }
     io.stdout(`${summary(report)}\n`);
     return report.verdict === 'pass' ? 0 : 1;
@@ -135,8 +146,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
     const interrupted = signalExit();
     if (interrupted) return await interrupted;
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`migration-gate: ${terminalSafe(redactUrl(message.split('\n')[0] ?? message))}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr(`${redactUrl(error.stack)}\n`);
+    io.stderr(`migration-gate: ${line1(message.split('\n')[0] ?? message)}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr(`${redact(error.stack)}\n`);
     else if (!(error instanceof GateError))
       io.stderr('migration-gate: (an unexpected error; run with --debug for details)\n');
     return 2;

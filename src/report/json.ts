@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { requirementsInText } from '../discover/annotations.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { redactDeep } from '../redact.js';
 import type { GateConfig } from '../config/types.js';
 import {
   GateError,
@@ -82,7 +83,7 @@ function reportWaiver(migration: Migration): ReportMigration['waiver'] {
 /**
  * Builds the JSON report (version 1). `migrations` lists the changed migrations (every migration when
  * there is no base), deleted ones with their base path; the verdict fails when a finding reaches
- * `config.failOn`.
+ * `config.failOn`. Every text in it is redacted (`redact`).
  */
 export function buildReport(input: BuildReportInput): Report {
   const { config } = input;
@@ -130,7 +131,8 @@ export function buildReport(input: BuildReportInput): Report {
 
   const findings = sortFindings(input.findings);
   const failing = findings.some((f) => failsAt(f.severity, config.failOn));
-  return {
+  // Findings and notes quote error text (a migration can throw anything it can reach): this run's secrets go.
+  return redactDeep<Report>({
     version: 1,
     verdict: failing ? 'fail' : 'pass',
     base: input.base,
@@ -148,14 +150,17 @@ export function buildReport(input: BuildReportInput): Report {
       notes: [...input.notes],
       ...(config.pullRequestText === null ? {} : { pullRequestRequirements: prRequirements }),
     },
-  };
+  });
 }
 
-/** Writes the report as indented JSON, creating the folder; a failure is a `GateError` naming the file. */
+/**
+ * Writes the report as indented JSON (this run's secrets redacted), creating the folder; a failure is a
+ * `GateError` naming the file.
+ */
 export async function writeJsonReport(path: string, report: Report): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+    await writeFile(path, `${JSON.stringify(redactDeep(report), null, 2)}\n`, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new GateError(`cannot write the JSON report to ${path}: ${reason}`, { cause: error });
