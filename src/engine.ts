@@ -31,8 +31,21 @@ export interface GateRunOptions {
  * when the configuration names files, and returns the report. Throws `GateError` for exit-2 conditions.
  */
 export async function runGate(config: GateConfig, options: GateRunOptions): Promise<Report> {
-  const started = Date.now();
   registerDatabasePassword(config.databaseUrl);
+  try {
+    return await gate(config, options);
+  } catch (error) {
+    // The error's text is output too (the CLI's one line, the Action's failure message).
+    if (error instanceof Error) {
+      error.message = redact(error.message);
+      if (error.stack) error.stack = redact(error.stack);
+    }
+    throw error;
+  }
+}
+
+async function gate(config: GateConfig, options: GateRunOptions): Promise<Report> {
+  const started = Date.now();
   const progress = (line: string) => options.progress?.(redact(line));
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 
