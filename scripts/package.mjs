@@ -43,6 +43,30 @@ function build(entry, out, externals = []) {
 
 // The engine.
 build('bundle.js', join(dist, 'bundle'));
+defineCommonJsPaths(join(dist, 'bundle'));
+
+/**
+ * The bundle is ESM, where `__dirname` and `__filename` do not exist; CommonJS code inside it (ssh2's
+ * WebAssembly loader, reached through testcontainers → dockerode → docker-modem) still reads them. Each chunk
+ * that names them gets both, defined from its own `import.meta.url`, so they point where they would in the
+ * package the code came from: next to the running file.
+ */
+function defineCommonJsPaths(dir) {
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.js')) continue;
+    const path = join(dir, name);
+    const code = readFileSync(path, 'utf8');
+    if (!/\b__(dirname|filename)\b/.test(code)) continue;
+    if (/^(?:const|let|var)\s+__(?:dirname|filename)\b/m.test(code))
+      throw new Error(`${name} declares __dirname or __filename itself: cannot define them for it`);
+    const header =
+      "import { fileURLToPath as __mgFileURLToPath } from 'node:url';\n" +
+      "import { dirname as __mgDirname } from 'node:path';\n" +
+      'const __filename = __mgFileURLToPath(import.meta.url);\n' +
+      'const __dirname = __mgDirname(__filename);\n';
+    writeFileSync(path, header + code);
+  }
+}
 
 // The worker: PGlite stays external and is resolved from dist/node_modules.
 const pgliteExternals = [
@@ -85,9 +109,25 @@ for (const sub of ['fs', 'contrib']) {
 }
 
 writeFileSync(join(dist, 'index.js'), "import { run } from './bundle/index.js';\n\nawait run();\n");
+// The CLI checks the Node.js version before it loads the bundle (a static import would fail first, with an
+// error that names no version), against package.json's `engines`.
+const engines = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node;
+const minimum = /^>=\s*(\d+)\.(\d+)$/.exec(engines);
+if (!minimum) throw new Error(`package.json engines.node should read ">=MAJOR.MINOR", not ${engines}`);
 writeFileSync(
   join(dist, 'cli.js'),
-  "#!/usr/bin/env node\nimport { runCli } from './bundle/index.js';\n\nprocess.exit(await runCli(process.argv.slice(2)));\n",
+  `#!/usr/bin/env node
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < ${minimum[1]} || (major === ${minimum[1]} && minor < ${minimum[2]})) {
+  process.stderr.write(
+    \`migration-gate: needs Node.js ${minimum[1]}.${minimum[2]} or newer, this is \${process.version}: install a current Node.js (e.g. 24) and run it again\\n\`,
+  );
+  process.exit(2);
+}
+const { runCli } = await import('./bundle/index.js');
+
+process.exit(await runCli(process.argv.slice(2)));
+`,
 );
 chmodSync(join(dist, 'cli.js'), 0o755);
 const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

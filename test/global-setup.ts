@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { TEST_DATABASE_URL } from './helpers/db.js';
+import { TEST_POSTGRES_IMAGE } from './helpers/docker.js';
 
 async function reachable(): Promise<string | null> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 });
@@ -22,6 +24,42 @@ async function reachable(): Promise<string | null> {
  * Never skips: a suite without its database fails.
  */
 export default async function setup(): Promise<void> {
+  setUpDocker();
+  await setUpPostgres();
+}
+
+/**
+ * The container tests need a Docker engine and the local PostgreSQL image: when either is missing and this is
+ * root on a machine with Debian's dockerd, `scripts/start-docker.sh` starts the engine and builds the image.
+ * No image registry is reachable here: testcontainers' Ryuk image cannot be pulled (the gate removes its own
+ * containers, which the tests check), and inside a container the Docker host publishes ports on loopback.
+ */
+function setUpDocker(): void {
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  if (existsSync('/.dockerenv')) process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+  const ready = () => {
+    try {
+      execFileSync('docker', ['image', 'inspect', TEST_POSTGRES_IMAGE], { stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (ready() || process.getuid?.() !== 0) return;
+  try {
+    execFileSync(
+      'bash',
+      [join(import.meta.dirname, '..', 'scripts', 'start-docker.sh'), TEST_POSTGRES_IMAGE],
+      {
+        stdio: 'inherit',
+      },
+    );
+  } catch {
+    // The container tests fail with what to do (helpers/docker.ts).
+  }
+}
+
+async function setUpPostgres(): Promise<void> {
   if ((await reachable()) === null) return;
   const usingDefault =
     !process.env.MIGRATION_GATE_TEST_DATABASE_URL?.trim() ||

@@ -1,10 +1,14 @@
 import type { GateConfig } from '../../config/types.js';
-import type { DatabaseInfo } from '../../types.js';
+import { GateError, type DatabaseInfo } from '../../types.js';
 import type { DatabaseProvider, ScratchDatabase } from '../types.js';
-import { ContainerProvider, dockerAnswers } from './container.js';
+import { ContainerProvider } from './container.js';
+import { dockerAnswers } from './docker.js';
 import { EmbeddedProvider } from './embedded.js';
 
-/** `--database auto`: the container provider when Docker answers, else the embedded one. */
+/**
+ * `--database auto`: the container provider when Docker answers, else the embedded one; when Docker answers
+ * but no container starts, a note and the embedded database.
+ */
 export class AutoProvider implements DatabaseProvider {
   private delegate: DatabaseProvider | null = null;
   private readonly ownNotes: string[] = [];
@@ -25,7 +29,18 @@ export class AutoProvider implements DatabaseProvider {
   async start(): Promise<DatabaseInfo> {
     if (!this.delegate) {
       if (await this.probe()) {
-        this.delegate = new ContainerProvider(this.config);
+        const container = new ContainerProvider(this.config);
+        try {
+          this.delegate = container;
+          return await container.start();
+        } catch (error) {
+          // Docker answers but gives no database: the pull request is not failed for the runner's sake.
+          if (!(error instanceof GateError)) throw error;
+          this.delegate = new EmbeddedProvider();
+          this.ownNotes.push(
+            `Docker answers, but no PostgreSQL container started (${error.message}): using the embedded database`,
+          );
+        }
       } else {
         this.delegate = new EmbeddedProvider();
         this.ownNotes.push('no Docker runtime answered: using the embedded database');
