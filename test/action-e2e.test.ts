@@ -467,21 +467,42 @@ describe('the Action bundle on a pull_request', () => {
 
   it('publishes a stored report in mode report (the workflow_run half)', async () => {
     const reportJson = firstRun.outputs['report-path']!;
+    const reportHead = (JSON.parse(readFileSync(reportJson, 'utf8')) as { meta: { headSha: string } }).meta
+      .headSha;
+    // The pull request of a fork: the event lists none, the number comes from the artifact.
+    fake.state.addPull(OWNER, REPO, 12, { headSha: reportHead, headRef: 'feature', headRepo: 'dev/shop' });
+    fake.state.addPull(OWNER, REPO, 14, { headSha: 'e'.repeat(40), headRef: 'other' });
+    const event = {
+      action: 'completed',
+      workflow_run: {
+        id: 4241,
+        event: 'pull_request',
+        conclusion: 'success',
+        head_sha: reportHead,
+        head_branch: 'feature',
+        head_repository: { full_name: 'dev/shop' },
+        pull_requests: [],
+      },
+      repository: { full_name: `${OWNER}/${REPO}`, name: REPO, owner: { login: OWNER } },
+    };
+    const inputs = { mode: 'report', 'report-json': reportJson, database: 'auto' };
+
+    // A forged number (another pull request, whose head is another commit) is refused with one line.
+    const forged = await runAction({
+      workspace: checkout.dir,
+      eventName: 'workflow_run',
+      event,
+      inputs: { ...inputs, 'pull-request-number': '14' },
+    });
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toMatch(/^::error::mode report: refusing to comment on pull request #14: /m);
+    expect(commentsOn(14)).toHaveLength(0);
+
     const run = await runAction({
       workspace: checkout.dir,
       eventName: 'workflow_run',
-      event: {
-        action: 'completed',
-        workflow_run: {
-          id: 4241,
-          event: 'pull_request',
-          conclusion: 'success',
-          head_sha: checkout.headSha,
-          pull_requests: [],
-        },
-        repository: { full_name: `${OWNER}/${REPO}`, name: REPO, owner: { login: OWNER } },
-      },
-      inputs: { mode: 'report', 'report-json': reportJson, 'pull-request-number': '12', database: 'auto' },
+      event,
+      inputs: { ...inputs, 'pull-request-number': '12' },
     });
     expect(run.code, run.stdout).toBe(0);
     const comments = commentsOn(12);
@@ -532,10 +553,14 @@ describe('the Action bundle on a failing pull request', () => {
     expectNoSecret(run);
 
     // The stored failing report, published by mode report, fails that job too.
+    fake.state.addPull(OWNER, REPO, 13, { headSha: checkout.headSha, headRef: 'feature' });
     const published = await runAction({
       workspace: checkout.dir,
       eventName: 'workflow_run',
-      event: { action: 'completed', workflow_run: { id: 1, pull_requests: [] } },
+      event: {
+        action: 'completed',
+        workflow_run: { id: 1, head_sha: checkout.headSha, head_branch: 'feature', pull_requests: [] },
+      },
       inputs: { mode: 'report', 'report-json': run.outputs['report-path']!, 'pull-request-number': '13' },
     });
     expect(published.code).toBe(1);

@@ -112,4 +112,92 @@ describe('runner output', () => {
     expect(run.outputs.verdict).toBe('fail');
     expect(fake.state.commentsOn(OWNER, REPO, 51)).toHaveLength(1);
   });
+
+  it('never prints or posts the token or the database password', async () => {
+    const name = '202611201030_leak_secrets';
+    const up = `migrations/${name}.up.sql`;
+    const down = `migrations/${name}.down.sql`;
+    const encoded = encodeURIComponent(password);
+    const checkout = makeCheckout('secrets', {
+      [up]: `-- requirements: RL-2\nDO $$ BEGIN RAISE EXCEPTION 'leak ${password} ${TOKENS.bot} ${encoded}'; END $$;\n`,
+      [down]: 'SELECT 1;\n',
+    });
+    const { event, eventName } = pullRequestEvent(fake, 52, checkout, [down, up]);
+    const run = await runAction({
+      fake,
+      workspace: checkout.dir,
+      eventName,
+      event,
+      inputs: { database: 'url', 'database-url': databaseUrl, 'github-token': TOKENS.bot },
+    });
+    expect(run.exitCode, run.stdout).toBe(1);
+
+    // Both are registered with the runner, which masks them in the log.
+    const masks = commandLines(run.stdout).filter((l) => l.startsWith('::add-mask::'));
+    expect(masks).toContain(`::add-mask::${TOKENS.bot}`);
+    expect(masks).toContain(`::add-mask::${password}`);
+    // Apart from those registrations, neither appears anywhere.
+    const printed = run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
+    const comments = fake.state.commentsOn(OWNER, REPO, 52);
+    expect(comments).toHaveLength(1);
+    for (const text of [printed, run.summary, comments[0]!.body]) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(TOKENS.bot);
+      expect(text).not.toContain('actionsbottoken');
+    }
+    // The finding is still there, with the secrets replaced.
+    expect(printed).toMatch(/::error title=up-failed,[^\n]*::up failed: leak \*\*\* \*\*\* \*\*\*/);
+    expect(run.summary).toContain('leak \\*\\*\\* \\*\\*\\* \\*\\*\\*');
+    expect(comments[0]!.body).toContain('leak \\*\\*\\* \\*\\*\\* \\*\\*\\*');
+  });
+
+  it("cannot make another job's comment its own through a name in a schema diff", async () => {
+    const table = '<!-- migration-gate:B -->';
+    const name = '202611201040_create_marker_table';
+    const up = `migrations/${name}.up.sql`;
+    const down = `migrations/${name}.down.sql`;
+    const checkout = makeCheckout('takeover', {
+      [up]: `-- requirements: RL-3\nCREATE TABLE "${table}" (id int);\n`,
+      // Leaves the table behind: a down-mismatch whose diff names it.
+      [down]: 'SELECT 1;\n',
+    });
+    const { event, eventName } = pullRequestEvent(fake, 53, checkout, [down, up]);
+    const job = (key: string) =>
+      runAction({
+        fake,
+        workspace: checkout.dir,
+        eventName,
+        event,
+        inputs: {
+          database: 'url',
+          'database-url': databaseUrl,
+          'github-token': TOKENS.bot,
+          'comment-key': key,
+        },
+      });
+
+    const a = await job('A');
+    expect(a.exitCode, a.stdout).toBe(1);
+    const [jobA] = fake.state.commentsOn(OWNER, REPO, 53);
+    expect(jobA?.login).toBe(BOT_LOGIN);
+    expect(jobA!.body.split('\n')[0]).toBe('<!-- migration-gate:A -->');
+    expect(jobA!.body).toContain('down-mismatch');
+    // The name shows in the diff, but its source holds no comment delimiter.
+    expect(jobA!.body.replace(/\u200D/g, '')).toContain(table);
+    expect(jobA!.body.split('\n').slice(1).join('\n')).not.toMatch(/<!--|-->/);
+    const bodyA = jobA!.body;
+
+    const b = await job('B');
+    expect(b.exitCode, b.stdout).toBe(1);
+    const comments = fake.state.commentsOn(OWNER, REPO, 53);
+    expect(comments).toHaveLength(2);
+    expect(comments[0]!.id).toBe(jobA!.id);
+    expect(comments[0]!.body).toBe(bodyA);
+    expect(comments[1]!.body.split('\n')[0]).toBe('<!-- migration-gate:B -->');
+    expect(fake.state.requestsTo('PATCH', /\/issues\/comments\/\d+$/)).toHaveLength(0);
+    expect(b.outputs['comment-url']).toContain(`#issuecomment-${comments[1]!.id}`);
+  });
 });
