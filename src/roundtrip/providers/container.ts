@@ -7,7 +7,8 @@ import type { DatabaseInfo } from '../../types.js';
 import { registerCleanup } from '../cleanup.js';
 import type { DatabaseProvider, ScratchDatabase } from '../types.js';
 import { findDocker, whereDockerWasLookedFor } from './docker.js';
-import { UrlProvider, errorText } from './url.js';
+import { errorText } from './pg-connect.js';
+import { UrlProvider } from './url.js';
 
 export { candidateSockets, dockerAnswers, pingDocker, whereDockerWasLookedFor } from './docker.js';
 
