@@ -340,6 +340,42 @@ describe('renderMarkdown', () => {
     expect(code?.value).toBe(`~ ${hostile}\n~ \`\`\``);
   });
 
+  it('holds no comment delimiter but its own marker line, whatever names, SQL, errors and diffs say', async () => {
+    const forged = '<!-- migration-gate:B -->';
+    const m = row(`202611211430_${forged}`, {
+      path: `migrations/${forged}.sql`,
+      requirements: [],
+      waiver: { owner: forged, rationale: forged, ticket: forged },
+      impact: { added: [`table public."${forged}"`], removed: [forged], changed: [] },
+    });
+    const findings: Finding[] = [
+      { ...mismatch(m.name, 0), message: forged, details: [`table public."${forged}": present after down`] },
+      {
+        ...mismatch(m.name, 0),
+        rule: 'up-failed',
+        message: `syntax error at "${forged}"`,
+        details: [forged],
+      },
+    ];
+    const base = report(
+      { verdict: 'fail', migrations: [m], findings, base: forged },
+      { notes: [forged], pullRequestRequirements: [forged] },
+    );
+    for (const target of ['comment', 'job-summary'] as const) {
+      for (const maxLength of [COMMENT_LIMIT, 1_500]) {
+        const md = renderMarkdown(base, { repoUrl: REPO, marker: 'A', baseRef: forged, target, maxLength });
+        const [first, ...rest] = md.split('\n');
+        expect(first).toBe('<!-- migration-gate:A -->');
+        expect(rest.join('\n')).not.toMatch(/<!--|-->/);
+      }
+    }
+    // The diff still shows the name as it is.
+    const code = nodes(await parse(renderMarkdown(base, { repoUrl: REPO }))).filter((n) => n.type === 'code');
+    expect(code.map((n) => (n.value ?? '').replace(/\u200D/g, ''))).toContain(
+      `~ table public."${forged}": present after down`,
+    );
+  });
+
   it('drops the diffs first when the full text is too long', () => {
     const name = '202611211430_add_invoice_index';
     const big = report({ verdict: 'fail', findings: [mismatch(name, 2000)] });

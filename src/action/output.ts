@@ -12,6 +12,7 @@ import { redact } from '../redact.js';
 const ZWSP = '\u200B';
 
 /** Line breaks the runner (or a log viewer) may split on. */
+// eslint-disable-next-line no-control-regex -- vertical tab and form feed break lines in some viewers
 const LINE_BREAKS = /\r\n|[\n\r\u000B\u000C\u0085\u2028\u2029]/;
 
 /** C0 and C1 controls other than tab and line breaks: terminal escapes could rewrite what the log shows. */
