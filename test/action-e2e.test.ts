@@ -282,11 +282,14 @@ beforeAll(async () => {
     Object.entries(yml.inputs).map(([name, spec]) => [name, String(spec.default ?? '')]),
   );
 
-  // A role of its own (CREATEDB, not superuser) on the test server: what it owns afterwards is exactly what
-  // these runs left behind, whatever other suites do on the same server meanwhile.
+  // A role of its own (CREATEDB, and CREATEROLE for the gate's per-run role; not superuser) on the test
+  // server: what it owns afterwards is exactly what these runs left behind, whatever other suites do on the
+  // same server meanwhile.
   role = `mg_e2e_${randomBytes(5).toString('hex')}`;
   password = `pw${randomBytes(8).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE ROLE ${role} LOGIN CREATEDB PASSWORD '${password}'`));
+  await withAdmin((client) =>
+    client.query(`CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE PASSWORD '${password}'`),
+  );
   const url = new URL(TEST_DATABASE_URL);
   url.username = role;
   url.password = password;
@@ -313,9 +316,14 @@ function commentsOn(number: number) {
   return fake.state.commentsOn(OWNER, REPO, number);
 }
 
+/** Both secrets are registered with the runner (`::add-mask::`) and appear nowhere else. */
 function expectNoSecret(run: Run): void {
-  expect(run.stdout + run.stderr + run.summary).not.toContain(password);
-  expect(run.stdout + run.stderr + run.summary).not.toContain(TOKENS.bot);
+  const lines = run.stdout.split('\n');
+  expect(lines).toContain(`::add-mask::${password}`);
+  expect(lines).toContain(`::add-mask::${TOKENS.bot}`);
+  const printed = lines.filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  expect(printed + run.stderr + run.summary).not.toContain(password);
+  expect(printed + run.stderr + run.summary).not.toContain(TOKENS.bot);
 }
 
 describe('the Action bundle on a pull_request', () => {
