@@ -3,7 +3,11 @@
 //
 //   MIGRATION_GATE_BENCH_DATABASE_URL   PostgreSQL server for the round-trip and snapshot figures
 //                                       (default: the test server started by .ci/run)
+//   MIGRATION_GATE_BENCH_POSTGRES_IMAGE image for the container provider's figures
+//                                       (default migration-gate/postgres:15, built by scripts/postgres-image.sh)
 //   BENCH_RUNS                          runs per figure (default 5)
+//
+//   npm run bench [-- lint check snapshot start providers]   (default: all)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -264,3 +268,8 @@ if (want('lint')) benchLint();
 if (want('check')) benchCheck();
 if (want('snapshot')) await benchSnapshotFigure();
 if (want('start')) await benchStart();
+if (want('providers')) {
+  const { benchProviders } = await import('./providers.mjs');
+  const image = process.env.MIGRATION_GATE_BENCH_POSTGRES_IMAGE ?? 'migration-gate/postgres:15';
+  await benchProviders({ root, cli, url, image, runs, line, stats });
+}
