@@ -7,7 +7,7 @@
 //     but elsewhere.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { setInterval, clearInterval } from 'node:timers';
 
 const LABEL = 'dev.migration-gate.run';
 
