@@ -156,6 +156,31 @@ describe('findModuleExports', () => {
     });
   });
 
+  it('reads TypeScript-only syntax, wrappers and regexes a hand tokenizer misreads', () => {
+    const source = [
+      "import type { Ctx } from './ctx';",
+      'enum Mode { A, B }',
+      '@sealed class Helper {}',
+      'const re = (x: number) => x; if (re(1)) /}/.test("x");',
+      'export const up = (async ({ context }: { context: Ctx }): Promise<void> => {',
+      "  await context.sql('SELECT 1');",
+      '}) satisfies Fn;',
+      'export default {',
+      '  down: (async () => {}) as Fn,',
+      '} as const;',
+    ].join('\n');
+    expect(summary(source)).toEqual({ up: { line: 5, empty: false }, down: { line: 9, empty: true } });
+  });
+
+  it('says where a module cannot be parsed', () => {
+    const found = findModuleExports('export async function up() {\n  await go(;\n}\n');
+    expect(found.up).toBeNull();
+    expect(found.syntaxError).toEqual({
+      line: 2,
+      message: expect.stringMatching(/^Unexpected token/) as string,
+    });
+  });
+
   it('keeps an exported reference it cannot resolve as non-empty', () => {
     expect(summary("export { up, down } from './shared.js';")).toEqual({
       up: { line: 1, empty: false },
@@ -225,6 +250,26 @@ describe('parseUmzugModule', () => {
       ['202601101010_index_shipment_status', 4, { line: 8, empty: false }, ['RL-602'], null],
       ['202601101020_add_shipment_carrier', 8, { line: 13, empty: false }, ['RL-603'], null],
       ['202601101030_purge_test_shipments', 7, { line: 11, empty: true }, ['RL-604'], '@fulfilment-team'],
+    ]);
+  });
+
+  it('reports a module it cannot parse with the line, instead of a missing up', () => {
+    const migration = parseUmzugModule(
+      {
+        absPath: '/v/m/202601011000_a.js',
+        relPath: 'm/202601011000_a.js',
+        dir: 'm',
+        text: 'export const up = {;\n',
+      },
+      config,
+    );
+    expect(migration.up).toBeNull();
+    expect(migration.parseProblems).toEqual([
+      {
+        path: 'm/202601011000_a.js',
+        line: 1,
+        message: expect.stringMatching(/^cannot parse the module: Unexpected token/) as string,
+      },
     ]);
   });
 
