@@ -4,10 +4,10 @@ import {
   commentMarker,
   COMMENT_LIMIT,
   diffLine,
-  formatDuration,
   renderMarkdown,
   renderWithinBytes,
 } from '../src/report/markdown.js';
+import { formatDuration } from '../src/report/markdown-table.js';
 import { describeDifference } from '../src/roundtrip/diff.js';
 import type { Finding, Report, ReportMigration } from '../src/types.js';
 
