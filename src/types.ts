@@ -6,8 +6,12 @@
 /** Migration file formats. `sql` covers paired files and every single-file marker dialect. */
 export type Format = 'sql' | 'umzug' | 'alembic';
 
-/** The concrete layout of an SQL migration. */
-export type SqlDialect = 'pair' | 'dbmate' | 'goose' | 'sql-migrate';
+/**
+ * The concrete layout of an SQL migration: `pair` (`<name>.up.sql` + `.down.sql`), the single-file marker
+ * dialects, `folder` (`<name>/up.sql` + `<name>/down.sql`), `dialect-pair` (`<name>.<dialect>.up.sql`, with
+ * dialect-less fallbacks) and `flyway` (`V<version>__<desc>.sql` + undo `U<version>__<desc>.sql`).
+ */
+export type SqlDialect = 'pair' | 'dbmate' | 'goose' | 'sql-migrate' | 'folder' | 'dialect-pair' | 'flyway';
 
 /** How a migration differs from the base ref. `unchanged` also when no base is given but listed as history. */
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'renamed' | 'unchanged';
@@ -35,7 +39,9 @@ export type RuleId =
   | 'alembic-broken-chain'
   | 'baseline-drift'
   | 'forbidden-pattern'
-  | 'parse-error';
+  | 'parse-error'
+  | 'unsupported-migration'
+  | 'storage-tampered';
 
 /** One direction (up or down) of a migration, with where its text starts in its file. */
 export interface MigrationPart {
@@ -107,6 +113,11 @@ export interface Migration {
   alembic: AlembicRevision | null;
   /** Problems met while parsing (duplicate markers, unreadable file…) that the lint reports as findings. */
   parseProblems: { line: number | null; path: string; message: string }[];
+  /**
+   * Set when the migration belongs to a known tool but is in a form the gate cannot run (a goose `.go`
+   * migration, …): why. Such a migration is never run, and its directory's round-trip stops before it.
+   */
+  unsupported?: string;
 }
 
 /** A migration that exists on the base ref but not (under that path) in the working tree. */
@@ -133,6 +144,8 @@ export interface MigrationSet {
    * never run. Each is a `parse-error`; the round-trip skips the directory.
    */
   outside?: { path: string; message: string }[];
+  /** What discovery wants the reader to know (files run outside a transaction, files not round-tripped…). */
+  notes?: string[];
 }
 
 export interface Finding {
@@ -149,7 +162,8 @@ export interface Finding {
   details?: string[];
 }
 
-export type StepStatus = 'pass' | 'fail' | 'skipped';
+/** `mismatch`: the step ran, but the schema it left is not the one it must restore (`down-mismatch` / `reup-mismatch`). */
+export type StepStatus = 'pass' | 'fail' | 'mismatch' | 'skipped';
 
 export interface StepResult {
   status: StepStatus;

@@ -198,6 +198,34 @@ describe('buildReport', () => {
     expect(report.migrations[0]?.impact?.added).toEqual(['table public.t']);
   });
 
+  it('gives a down that did not restore the schema, and a re-up that differs, the status mismatch', () => {
+    const m = migration('202601010000_a');
+    const other = migration('202601010100_b');
+    const pass = { status: 'pass', ms: 5 } as const;
+    const results = new Map<string, MigrationResult>(
+      [m, other].map((x) => [
+        x.path,
+        { roundtrip: { up: pass, down: pass, reup: pass }, impact: null, waived: false },
+      ]),
+    );
+    const findings = [
+      finding('down-mismatch', { migration: m.name, path: m.path }),
+      finding('reup-mismatch', { migration: m.name, path: m.path }),
+    ];
+    const report = buildReport(input({ sets: [set([m, other])], results, findings }));
+    expect(report.migrations[0]?.roundtrip).toEqual({
+      up: pass,
+      down: { status: 'mismatch', ms: 5 },
+      reup: { status: 'mismatch', ms: 5 },
+    });
+    // Another migration's finding does not mark this one.
+    expect(report.migrations[1]?.roundtrip).toEqual({ up: pass, down: pass, reup: pass });
+    // A stored report with the new status reads back.
+    expect(parseReport(JSON.stringify(report), 'r.json').migrations[0]?.roundtrip?.down.status).toBe(
+      'mismatch',
+    );
+  });
+
   it('fails on errors, passes on warnings unless fail-on is warning', () => {
     const warning = finding('requirement-missing', { severity: 'warning' });
     expect(buildReport(input({ findings: [warning] })).verdict).toBe('pass');

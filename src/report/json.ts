@@ -16,6 +16,7 @@ import {
   type RoundTrip,
   type RuleId,
   type Severity,
+  type StepResult,
 } from '../types.js';
 
 /** What the round-trip learned about one migration, keyed by the migration's path. */
@@ -104,7 +105,7 @@ export function buildReport(input: BuildReportInput): Report {
         requirements,
         requirementsSource: own.length > 0 ? 'tag' : requirements.length > 0 ? 'pull-request' : 'none',
         waiver: reportWaiver(migration),
-        roundtrip: result?.roundtrip ?? null,
+        roundtrip: withMismatches(result?.roundtrip ?? null, migration, input.findings),
         impact: result?.impact ?? null,
         dir: migration.dir,
       });
@@ -172,7 +173,10 @@ export function exitCodeFor(report: Report): 0 | 1 {
   return report.verdict === 'fail' ? 1 : 0;
 }
 
-const step = z.object({ status: z.enum(['pass', 'fail', 'skipped']), ms: z.number().nonnegative() });
+const step = z.object({
+  status: z.enum(['pass', 'fail', 'mismatch', 'skipped']),
+  ms: z.number().nonnegative(),
+});
 const names = z.array(z.string());
 
 const reportSchema = z.object({
@@ -264,5 +268,33 @@ export function parseReport(text: string, displayPath: string): Report {
       durationMs: 0,
       notes: [],
     },
+  };
+}
+
+/**
+ * The round-trip with `mismatch` as the status of a down that did not restore the schema and of a re-up that
+ * differs from the first up: the step ran without error, but it is not a pass (JSON, Markdown, terminal and
+ * annotations then say the same).
+ */
+function withMismatches(
+  roundtrip: RoundTrip | null,
+  migration: Migration,
+  findings: readonly Finding[],
+): RoundTrip | null {
+  if (!roundtrip) return null;
+  const own = (rule: RuleId) =>
+    findings.some(
+      (f) =>
+        f.rule === rule &&
+        f.migration === migration.name &&
+        f.path !== null &&
+        migration.files.includes(f.path),
+    );
+  const mark = (step: StepResult, rule: RuleId): StepResult =>
+    step.status === 'pass' && own(rule) ? { ...step, status: 'mismatch' } : step;
+  return {
+    up: roundtrip.up,
+    down: mark(roundtrip.down, 'down-mismatch'),
+    reup: mark(roundtrip.reup, 'reup-mismatch'),
   };
 }
