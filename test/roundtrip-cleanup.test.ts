@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import {
@@ -65,6 +66,43 @@ describe('cleanup registry', () => {
     expect(exits).toEqual([143]);
     end();
     expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});
+
+describe('SIGHUP (the terminal or the runner went away)', () => {
+  it('drops the scratch database and the run role like SIGTERM, then exits 129', async () => {
+    const before = process.listenerCount('SIGHUP');
+    const server = new UrlProvider(TEST_DATABASE_URL);
+    const provider = new TrackingProvider(server);
+    const set = await fixtureSet('sleep');
+    let role: string | null = null;
+    let stepStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      stepStarted = resolve;
+    });
+    const progress = (line: string) => {
+      role ??= server.runRole;
+      if (line.includes('history of')) setTimeout(stepStarted, 300);
+    };
+    const run = runRoundTrips([set], roundTripConfig({ stepTimeoutSec: 60 }), { provider, progress }).then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    await started;
+    expect(process.listenerCount('SIGHUP')).toBe(before + 1);
+    expect(await databasesLeft(provider.created.map((s) => s.name))).toHaveLength(1);
+    process.emit('SIGHUP', 'SIGHUP');
+    expect(await run).not.toBe('finished');
+    for (let i = 0; i < 100 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(exits).toEqual([129]);
+    expect(await databasesLeft(provider.created.map((s) => s.name))).toEqual([]);
+    expect(role).toMatch(/^migration_gate_/);
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    const left = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    await client.end();
+    expect(left.rowCount).toBe(0);
+    expect(process.listenerCount('SIGHUP')).toBe(before);
   });
 });
 

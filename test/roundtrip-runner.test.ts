@@ -484,11 +484,14 @@ describe('round-trip on a PostgreSQL server', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const via = new URL(TEST_DATABASE_URL);
     via.port = String((proxy.address() as net.AddressInfo).port);
-    const p = new TrackingProvider(new UrlProvider(via.toString(), { connectTimeoutMs: 2_000 }));
+    const server = new UrlProvider(via.toString(), { connectTimeoutMs: 2_000 });
+    const p = new TrackingProvider(server);
     providers.push(p);
     const set = await fixtureSet('sleep');
     // The server "goes down" while the changed migration's up runs (shortly after the history is in).
+    let role: string | null = null;
     const progress = (line: string) => {
+      role ??= server.runRole;
       if (!line.includes('history of')) return;
       setTimeout(() => {
         proxy.close();
@@ -510,14 +513,16 @@ describe('round-trip on a PostgreSQL server', () => {
       expect(message).not.toContain('\n');
       expect(message).not.toContain(':postgres@');
       expect(message).toMatch(
-        /^lost the connection to the url database while running 202601011000_backfill_orders up: .*; could not drop the scratch database\(s\) migration_gate_\w+(, migration_gate_\w+)*: /,
+        /^lost the connection to the url database while running 202601011000_backfill_orders up: .*; could not drop the scratch database\(s\) migration_gate_\w+(, migration_gate_\w+)*: .*; could not remove role migration_gate_\w+$/,
       );
     } finally {
-      // The server was gone when the gate tried to drop its databases: remove them here.
+      // The server was gone when the gate tried to drop its databases and its role: remove them here.
       const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await admin.connect();
       for (const scratch of p.created)
         await admin.query(`DROP DATABASE IF EXISTS "${scratch.name}" WITH (FORCE)`);
+      expect(role).toMatch(/^migration_gate_/);
+      await admin.query(`DROP ROLE IF EXISTS "${role}"`);
       await admin.end();
     }
   });

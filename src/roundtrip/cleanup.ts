@@ -8,7 +8,8 @@ let exiting = false;
 let handling: Promise<number> | null = null;
 let exitFn: (code: number) => void = (code) => process.exit(code);
 
-const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+type HandledSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+const SIGNAL_EXIT: Record<HandledSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 const CLEANUP_DEADLINE_MS = 15_000;
 
 /** Registers a cleanup; returns the function that unregisters it (call it once the thing is undone). */
@@ -34,7 +35,7 @@ export async function runCleanups(): Promise<unknown[]> {
   return errors;
 }
 
-async function onSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+async function onSignal(signal: HandledSignal): Promise<void> {
   const code = SIGNAL_EXIT[signal];
   if (exiting) {
     exitFn(code);
@@ -57,7 +58,7 @@ async function onSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
 }
 
 /**
- * While SIGINT or SIGTERM is being handled: a promise of the exit status (130 / 143) that resolves once the
+ * While SIGINT, SIGTERM or SIGHUP is being handled: a promise of the exit status (130 / 143 / 129) that resolves once the
  * cleanups ran; else null. A run that fails because its databases were just dropped ends with this status.
  */
 export function signalExit(): Promise<number> | null {
@@ -66,10 +67,11 @@ export function signalExit(): Promise<number> | null {
 
 const onSigint = () => void onSignal('SIGINT');
 const onSigterm = () => void onSignal('SIGTERM');
+const onSighup = () => void onSignal('SIGHUP');
 
 /**
- * Marks a run as active: while any run is active, SIGINT and SIGTERM run the cleanups and then exit with
- * 130 / 143. Returns the function that ends the run (and removes the handlers after the last run).
+ * Marks a run as active: while any run is active, SIGINT, SIGTERM and SIGHUP (the terminal went away) run the
+ * cleanups and then exit with 130 / 143 / 129. Returns the function that ends the run (and removes the handlers after the last run).
  */
 export function beginRun(): () => void {
   if (activeRuns === 0) {
@@ -77,6 +79,7 @@ export function beginRun(): () => void {
     handling = null;
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
+    process.on('SIGHUP', onSighup);
   }
   activeRuns++;
   let ended = false;
@@ -87,6 +90,7 @@ export function beginRun(): () => void {
     if (activeRuns === 0) {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
+      process.off('SIGHUP', onSighup);
     }
   };
 }

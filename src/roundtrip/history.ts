@@ -5,7 +5,7 @@ import type { Migration } from '../types.js';
 import { transactionControl } from './executors/sql.js';
 import { errorText } from './providers/url.js';
 import { isConnectionLoss } from './step.js';
-import { logSql } from './storage.js';
+import { logSql, readStorage, storageTampering } from './storage.js';
 
 /** Migrations of one history batch (one transaction, one round trip). */
 const HISTORY_BATCH = 100;
@@ -29,7 +29,10 @@ export function batchable(m: Migration): boolean {
 
 /** Where the history batches run. */
 export interface BatchPlace {
+  /** The steps' session. */
   client: pg.Client;
+  /** The session that writes the storage: `client` itself, or the gate's own one. */
+  storage: pg.Client;
   kind: string;
   /** Resets the session before each batch (the step timeouts). */
   prepare: (client: pg.Client) => Promise<void>;
@@ -39,9 +42,10 @@ export interface BatchPlace {
 
 /**
  * The fast path for history on a server: consecutive transactional SQL migrations go up in one transaction
- * and one round trip per batch, with their storage rows. Returns how many leading migrations it applied; at
- * the first batch that fails it rolls back and stops, and the caller applies the rest one by one through
- * Umzug, which then names the failing migration, its line, or its timeout.
+ * per batch, with their storage rows. Returns how many leading migrations it applied; at the first batch that
+ * fails, or that touched the gate's storage, it rolls back and stops, and the caller applies the rest one by one
+ * through Umzug, which then names the failing migration, its line, or its timeout. When the steps' session
+ * cannot reach the storage (a role of the run's own), the rows are written after the commit by the gate's own.
  */
 export async function applyBatches(migrations: Migration[], place: BatchPlace): Promise<number> {
   let end = 0;
@@ -50,10 +54,18 @@ export async function applyBatches(migrations: Migration[], place: BatchPlace): 
   let applied = 0;
   while (applied < end) {
     const batch = migrations.slice(applied, Math.min(end, applied + HISTORY_BATCH));
-    const text = batch.map((m) => `${m.up!.text}\n;\n${logSql([m.name])};`).join('\n');
+    const text = batch.map((m) => `${m.up!.text}\n;`).join('\n');
+    const log = logSql(batch.map((m) => m.name));
+    const same = place.storage === client;
     try {
+      const before = same ? await readStorage(client) : null;
       await place.prepare(client);
-      await client.query(`BEGIN;\n${text}\nCOMMIT;`);
+      await client.query(`BEGIN;\n${text}`);
+      if (same && storageTampering(before, await readStorage(client)) !== null) {
+        await client.query('ROLLBACK');
+        break;
+      }
+      await client.query(same ? `${log};\nCOMMIT;` : 'COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (isConnectionLoss(error)) {
@@ -63,6 +75,13 @@ export async function applyBatches(migrations: Migration[], place: BatchPlace): 
         );
       }
       break;
+    }
+    if (!same) {
+      await place.storage.query(log).catch((error: unknown) => {
+        throw new GateError(`cannot record the history in the gate's storage: ${errorText(error)}`, {
+          cause: error,
+        });
+      });
     }
     place.applied(batch);
     applied += batch.length;

@@ -1,4 +1,5 @@
 import type { GateConfig } from '../config/types.js';
+import { redact } from '../redact.js';
 import { GateError } from '../types.js';
 import type { MigrationSet } from '../types.js';
 import { checkBaseline } from './baseline.js';
@@ -57,15 +58,22 @@ export async function runRoundTrips(
         });
         outcome.findings.push(...findings);
       }
-      outcome.notes.push(...provider.notes);
     } catch (error) {
       // The run's own error is the one to report; a failing cleanup after it only adds what was left behind.
       await provider.close().catch((closeError: unknown) => {
         if (error instanceof GateError) error.message += `; ${errorText(closeError)}`;
       });
+      if (error instanceof GateError) error.message = redact(error.message);
       throw error;
     }
-    await provider.close();
+    try {
+      await provider.close();
+    } catch (error) {
+      if (error instanceof GateError) error.message = redact(error.message);
+      throw error;
+    }
+    // After the close: it notes what it removed from the server.
+    outcome.notes = [...outcome.notes, ...provider.notes].map((note) => redact(note));
     return outcome;
   } finally {
     unregister();

@@ -12,9 +12,9 @@ import type { RoundTripOutcome, RoundTripResult } from './outcome.js';
 import { endClient } from './providers/url.js';
 import { attachScratch, closeScratch, openScratch } from './scratch.js';
 import type { Scratch } from './scratch.js';
-import { takeSnapshot } from './snapshot/index.js';
-import type { Snapshot } from './snapshot/index.js';
-import { causes, failedStep, mismatchFinding, prepareSession, runGuarded, stepFinding } from './step.js';
+import { clusterScope, takeSnapshot } from './snapshot/index.js';
+import type { ClusterScope, Snapshot } from './snapshot/index.js';
+import { causes, failedStep, mismatchFinding, prepareSession, runWatched, stepFinding } from './step.js';
 import type { StepLabel, StepRecord } from './step.js';
 import { STORAGE_SCHEMA, logSql, scratchStorage } from './storage.js';
 import { StepError } from './types.js';
@@ -35,6 +35,8 @@ export class SetRun {
   /** The snapshot of the database's current state, when one was taken since it last changed. */
   private current: Snapshot | null = null;
   private readonly byName: Map<string, Migration>;
+  /** Which cluster-wide objects the snapshots hold (read once). */
+  private cluster: ClusterScope | null = null;
   private readonly timeoutMs: number;
 
   constructor(
@@ -70,8 +72,8 @@ export class SetRun {
 
   /** Applies every migration of this directory (up only) on `db`: the baseline check's "from empty". */
   async applyAll(db: ScratchDatabase): Promise<void> {
-    const { client, umzug } = await attachScratch(db, (c) => this.umzugFor(c));
-    this.scratch = { client, umzug, db, release: () => undefined };
+    const { client, admin, umzug } = await attachScratch(db, (c) => this.umzugFor(c));
+    this.scratch = { client, admin, umzug, db, release: () => undefined };
     try {
       await umzug.up();
     } catch (error) {
@@ -80,6 +82,7 @@ export class SetRun {
     } finally {
       this.scratch = null;
       await endClient(client);
+      if (admin !== client) await endClient(admin);
     }
   }
 
@@ -145,6 +148,7 @@ export class SetRun {
     if (this.provider.kind === 'embedded') return 0;
     return applyBatches(migrations, {
       client: this.scratch!.client,
+      storage: this.scratch!.admin,
       kind: this.provider.kind,
       prepare: (client) => prepareSession(client, this.provider.kind, this.timeoutMs),
       applied: (batch) => this.markApplied(batch),
@@ -168,7 +172,7 @@ export class SetRun {
       this.scratch = await this.open();
       return 0;
     }
-    await this.scratch!.client.query(logSql(migrations.map((m) => m.name)));
+    await this.scratch!.admin.query(logSql(migrations.map((m) => m.name)));
     this.applied.push(...migrations.map((m) => m.name));
     return migrations.length;
   }
@@ -267,7 +271,9 @@ export class SetRun {
   }
 
   private report(record: StepRecord, stepName: StepLabel, context: string | null): void {
-    this.outcome.findings.push(stepFinding(record, stepName, context, this.config, this.provider.kind));
+    this.outcome.findings.push(
+      stepFinding(record, stepName, context, this.config, this.provider.kind, this.scratch?.db.access),
+    );
   }
 
   /** Runs one migration step with the watchdog; Umzug calls this through the migration's resolver. */
@@ -282,9 +288,10 @@ export class SetRun {
       stopped: false,
     };
     this.last = record;
-    await runGuarded(
+    await runWatched(
       {
         client: scratch.client,
+        admin: scratch.admin,
         db: scratch.db,
         config: this.config,
         kind: this.provider.kind,
@@ -300,7 +307,13 @@ export class SetRun {
 
   private async snapshot(): Promise<Snapshot> {
     const exclude = this.set.format === 'alembic' ? { excludeTables: ALEMBIC_EXCLUDED_TABLES } : {};
-    return takeSnapshot(this.scratch!.client, { excludeSchemas: [STORAGE_SCHEMA], ...exclude });
+    const scratch = this.scratch!;
+    this.cluster ??= await clusterScope(scratch.admin, scratch.db.access);
+    return takeSnapshot(scratch.admin, {
+      excludeSchemas: [STORAGE_SCHEMA],
+      cluster: this.cluster,
+      ...exclude,
+    });
   }
 
   private open(from: ScratchDatabase | null = null): Promise<Scratch> {
@@ -330,6 +343,7 @@ export class SetRun {
     const scratch = this.scratch!;
     if (!this.provider.copyScratch) return;
     await endClient(scratch.client);
+    if (scratch.admin !== scratch.client) await endClient(scratch.admin);
     const db = await this.provider.copyScratch(scratch.db);
     this.historyCopy = { db, release: registerCleanup(() => db.drop()), applied };
     Object.assign(scratch, await attachScratch(scratch.db, (c) => this.umzugFor(c)));

@@ -1,13 +1,15 @@
 import type pg from 'pg';
 import type { GateConfig } from '../config/types.js';
 import { GateError } from '../types.js';
-import type { Finding, Migration } from '../types.js';
+import { redact } from '../redact.js';
+import type { Finding, Migration, RuleId } from '../types.js';
 import { describeDifference, nameDifferences } from './diff.js';
 import type { SchemaDifference } from './diff.js';
 import { executorFor } from './executors/index.js';
 import { errorText } from './providers/url.js';
 import { StepError } from './types.js';
-import type { DatabaseProvider, Direction, ScratchDatabase, StepContext } from './types.js';
+import { STORAGE_SCHEMA, readStorage, storageTampering } from './storage.js';
+import type { DatabaseProvider, Direction, ScratchDatabase, StepAccess, StepContext } from './types.js';
 
 /** Time past the step timeout before the watchdog ends the session (statement_timeout fires first on a server). */
 const WATCHDOG_GRACE_MS = 1_000;
@@ -76,6 +78,8 @@ export interface StepRecord {
   timedOut: boolean;
   /** The watchdog ended the step's session (or the embedded database). */
   stopped: boolean;
+  /** What the step did to the gate's storage, when it touched it (see `storageTampering`). */
+  tampered?: string;
 }
 
 /** A failed step, as the runner reports it. */
@@ -156,6 +160,32 @@ export async function runGuarded(place: StepPlace, record: StepRecord): Promise<
 }
 
 /**
+ * `runGuarded`, noting what the step creates on the server (`watchStep`) and checking the gate's storage before
+ * and after it: a step that dropped or wrote into it fails as `tampered`, the migration's finding, not a broken
+ * run. `place.admin` is the gate's own session on the database.
+ */
+export async function runWatched(place: StepPlace & { admin: pg.Client }, record: StepRecord): Promise<void> {
+  const before = await readStorage(place.admin);
+  let failure: unknown = null;
+  const label = `${record.migration.name} ${record.direction}`;
+  try {
+    await (place.db.watchStep
+      ? place.db.watchStep(label, () => runGuarded(place, record))
+      : runGuarded(place, record));
+  } catch (error) {
+    // A stopped session or a lost connection: the database is rebuilt, or the run ends, either way.
+    if (!(error instanceof StepFailed) || record.stopped || isConnectionLoss(record.error)) throw error;
+    failure = error;
+  }
+  const tampered = storageTampering(before, await readStorage(place.admin));
+  if (tampered) {
+    record.tampered = tampered;
+    throw new StepFailed(record);
+  }
+  if (failure) throw failure;
+}
+
+/**
  * The record of the step that failed; anything else (the storage, the connection) is an infrastructure error.
  */
 export function failedStep(error: unknown, dir: string, kind: DatabaseProvider['kind']): StepRecord {
@@ -176,31 +206,59 @@ export function failedStep(error: unknown, dir: string, kind: DatabaseProvider['
   return record;
 }
 
-/** The finding of a failed or timed-out step. */
+/** PostgreSQL's `insufficient_privilege`. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+const STORAGE_NOTICE =
+  `the schema ${STORAGE_SCHEMA} is migration-gate's own record of the applied migrations: a migration must ` +
+  'leave it alone';
+
+/**
+ * The finding of a failed or timed-out step, or of a step that touched the gate's storage (`storage-tampered`).
+ * A permission error of a step that ran as the run's own role says how to run with the URL's role. The message
+ * is redacted: the step's error may quote any secret of the run.
+ */
 export function stepFinding(
   record: StepRecord,
   stepName: StepLabel,
   context: string | null,
   config: GateConfig,
   kind: DatabaseProvider['kind'],
+  access?: StepAccess,
 ): Finding {
   const m = record.migration;
   const stepError = causes(record.error).find((e): e is StepError => e instanceof StepError);
+  const code = causes(record.error)
+    .map((e) => (e as { code?: unknown }).code)
+    .find((c) => typeof c === 'string');
   const detail = record.stopped
     ? kind === 'embedded'
       ? 'the gate stopped the embedded database'
       : 'the gate terminated its session'
     : (stepError?.message ?? errorText(record.error));
-  const base = record.timedOut
+  const denied = !record.timedOut && code === INSUFFICIENT_PRIVILEGE;
+  const storage = denied && new RegExp(`\\b${STORAGE_SCHEMA}\\b`).test(detail);
+  let rule: RuleId = record.timedOut ? 'timeout' : FAILED_RULE[stepName];
+  let base = record.timedOut
     ? `${stepName} did not finish within the step timeout of ${config.stepTimeoutSec} s` +
       (detail ? ` (${detail})` : '')
     : `${stepName} failed: ${detail}`;
+  if (record.tampered || storage) {
+    rule = 'storage-tampered';
+    base = record.tampered
+      ? `${stepName} ${record.tampered}${record.error ? ` (and failed: ${detail})` : ''}: ${STORAGE_NOTICE}`
+      : `${stepName} tried to change the gate's storage (${detail}): ${STORAGE_NOTICE}`;
+  } else if (denied && access?.restricted) {
+    base +=
+      `: the migrations run as a role of the run's own that owns the scratch database and nothing else; ` +
+      "run with `privileged: true` (--privileged) to run them as the server URL's role";
+  }
   const finding: Finding = {
-    rule: record.timedOut ? 'timeout' : FAILED_RULE[stepName],
+    rule,
     severity: 'error',
     migration: m.name,
     path: stepError?.path ?? m.path,
-    message: context ? `${base}; ${context}` : base,
+    message: redact(context ? `${base}; ${context}` : base),
   };
   if (stepError?.line != null) finding.line = stepError.line;
   return finding;
@@ -224,8 +282,8 @@ export function mismatchFinding(
     migration: m.name,
     path: part?.path ?? m.path,
     ...(part ? { line: partLine(m, part) } : {}),
-    message: `${what}: ${nameDifferences(diffs)}`,
-    details: diffs.map((d) => describeDifference(d, labels)),
+    message: redact(`${what}: ${nameDifferences(diffs)}`),
+    details: diffs.map((d) => redact(describeDifference(d, labels))),
   };
 }
 

@@ -2,6 +2,17 @@ import type pg from 'pg';
 import type { GateConfig } from '../config/types.js';
 import type { DatabaseInfo, Migration } from '../types.js';
 
+/** Who runs the migration steps on a scratch database. */
+export interface StepAccess {
+  /** The role the steps' sessions log in as. */
+  role: string;
+  /**
+   * True for a role of the run's own that owns the scratch database and nothing else: it cannot create roles or
+   * tablespaces, change server settings, or touch other databases or the gate's storage.
+   */
+  restricted: boolean;
+}
+
 /** A database the gate created for itself and may do anything to. */
 export interface ScratchDatabase {
   /** Database name, e.g. `migration_gate_k3v9x2`. */
@@ -16,6 +27,15 @@ export interface ScratchDatabase {
   terminateSessions(): Promise<void>;
   /** Drop the database (idempotent). */
   drop(): Promise<void>;
+  /** Who runs the steps here; absent: the server's only role (embedded). */
+  readonly access?: StepAccess;
+  /**
+   * A session for the gate's own bookkeeping (storage, snapshots) as the server's given role; absent when the
+   * steps' role does the bookkeeping too.
+   */
+  readonly connectAdmin?: () => Promise<pg.Client>;
+  /** Runs one step, noting the cluster-wide objects it creates for removal at the end of the run. */
+  watchStep?<T>(label: string, step: () => Promise<T>): Promise<T>;
 }
 
 /** Where scratch databases come from. */

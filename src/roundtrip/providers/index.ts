@@ -13,7 +13,10 @@ export function createProvider(config: GateConfig): DatabaseProvider {
       if (!config.databaseUrl) {
         throw new GateError('database url needs a server URL: --database postgres://user@host/db');
       }
-      return new UrlProvider(config.databaseUrl);
+      return new UrlProvider(config.databaseUrl, {
+        privileged: config.privileged,
+        staleAfterHours: config.staleAfterHours,
+      });
     case 'embedded':
       return new EmbeddedProvider();
     case 'container':

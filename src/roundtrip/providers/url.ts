@@ -1,170 +1,67 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { redactUrl } from '../../redact.js';
+import { addSecret } from '../../redact.js';
 import { GateError } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
-import type { DatabaseProvider, ScratchDatabase } from '../types.js';
+import type { DatabaseProvider, ScratchDatabase, StepAccess } from '../types.js';
+import {
+  connectClient,
+  displayUrl,
+  errorText,
+  quoteIdent,
+  registerUrlPassword,
+  scratchName,
+  scrubSecrets,
+} from './pg-connect.js';
+import {
+  ClusterTracker,
+  createRunRole,
+  creationComment,
+  dropDatabase,
+  dropRole,
+  dropStale,
+  lockServer,
+} from './server-objects.js';
+import type { RunRole } from './server-objects.js';
+import { UrlScratch } from './url-scratch.js';
 
-/** Prefix of every scratch database the gate creates. */
-export const SCRATCH_PREFIX = 'migration_gate_';
+export {
+  SCRATCH_PREFIX,
+  connectClient,
+  displayUrl,
+  endClient,
+  errorText,
+  scratchName,
+  scrubSecrets,
+  urlForDatabase,
+} from './pg-connect.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const MAINTENANCE_QUERY_TIMEOUT_MS = 60_000;
+const DEFAULT_STALE_AFTER_HOURS = 6;
 
 /** Options of the server-URL provider. */
 export interface UrlProviderOptions {
   /** Reported kind: `container` when the server is the gate's own container. */
   kind?: 'url' | 'container';
+  /**
+   * Run the migration steps as the URL's role (default for `container`, whose server is thrown away) instead of
+   * a role of the run's own that can change nothing but its scratch database.
+   */
+  privileged?: boolean;
+  /** Scratch databases and roles of earlier runs older than this are dropped at start (default 6 hours). */
+  staleAfterHours?: number;
   /** Milliseconds to wait for a connection. */
   connectTimeoutMs?: number;
   /** Notes shown in the output. */
   notes?: string[];
-}
-
-/** The URL with its password replaced by `***` (safe for output). */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return redactUrl(parsed.toString());
-  } catch {
-    return redactUrl(url);
-  }
-}
-
-/** The password of a PostgreSQL URL (decoded), from its user part or its `password=` parameter, or null. */
-function passwordOf(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) return decodeURIComponent(parsed.password);
-    return parsed.searchParams.get('password') || null;
-  } catch {
-    return /^postgres(?:ql)?:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(url)?.[1] ?? null;
-  }
-}
-
-/**
- * Removes the password of `url` from a text: URL-shaped passwords always, and the bare password
- * wherever it occurs unless it is also the user or database name (which the output shows anyway).
- */
-export function scrubSecrets(text: string, url: string): string {
-  let out = redactUrl(text);
-  const password = passwordOf(url);
-  if (password && password.length >= 3) {
-    let user = '';
-    let database = '';
-    try {
-      const parsed = new URL(url);
-      user = decodeURIComponent(parsed.username);
-      database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-    } catch {
-      // keep scrubbing the bare password
-    }
-    if (password !== user && password !== database) {
-      out = out.split(password).join('***');
-      const encoded = encodeURIComponent(password);
-      if (encoded !== password) out = out.split(encoded).join('***');
-    }
-  }
-  return out;
-}
-
-/** One line describing any thrown value (node-postgres raises AggregateErrors with an empty message). */
-export function errorText(error: unknown): string {
-  if (error instanceof AggregateError && !error.message) {
-    const inner = error.errors.map((e) => errorText(e)).filter(Boolean);
-    return [...new Set(inner)].join('; ') || 'connection failed';
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const message = error.message || (typeof code === 'string' ? code : error.name);
-    return message.split('\n')[0] ?? message;
-  }
-  return String(error);
-}
-
-/** The URL of database `name` on the same server (user, password, host and parameters kept). */
-export function urlForDatabase(url: string, name: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.pathname = `/${encodeURIComponent(name)}`;
-    return parsed.toString();
-  } catch {
-    const match = /^(postgres(?:ql)?:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/i.exec(url);
-    if (!match) return url;
-    return `${match[1]}/${encodeURIComponent(name)}${match[3] ?? ''}`;
-  }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A new scratch database name: `migration_gate_` + 12 random characters. */
-export function scratchName(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = randomBytes(12);
-  let suffix = '';
-  for (const b of bytes) suffix += alphabet[b % alphabet.length];
-  return SCRATCH_PREFIX + suffix;
-}
-
-/** Ends a session without waiting more than a moment on a server that no longer answers. */
-export async function endClient(client: pg.Client): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    client.end().catch(() => undefined),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, 2_000);
-    }),
-  ]);
-  clearTimeout(timer);
-}
-
-/** A connected node-postgres client that never crashes the process on a dropped connection. */
-export async function connectClient(
-  connectionString: string,
-  options: { connectTimeoutMs?: number; queryTimeoutMs?: number; what: string },
-): Promise<pg.Client> {
-  let client: pg.Client;
-  try {
-    client = new pg.Client({
-      connectionString,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
-    });
-  } catch (error) {
-    throw new GateError(
-      scrubSecrets(
-        `cannot connect to ${options.what} at ${displayUrl(connectionString)}: ${errorText(error)} ` +
-          '(percent-encode characters such as / @ : # ? in the user name and password)',
-        connectionString,
-      ),
-      { cause: error },
-    );
-  }
-  // A terminated session emits 'error' on an idle client; the next query reports it instead.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw new GateError(
-      scrubSecrets(
-        `cannot connect to ${options.what} at ${displayUrl(connectionString)}: ${errorText(error)}`,
-        connectionString,
-      ),
-      { cause: error },
-    );
-  }
-  return client;
+  /** Clock for the creation comments and the age of leftovers (tests). */
+  now?: () => Date;
 }
 
 /**
  * Scratch databases on a PostgreSQL server reached by URL. The URL's database is only the maintenance
- * connection; every migration runs in a `migration_gate_<random>` database created here and dropped at the end.
+ * connection; every migration runs in a `migration_gate_<random>` database created here and dropped at the end,
+ * as a login role of the run's own that owns the scratch database and nothing else (unless `privileged`).
  */
 export class UrlProvider implements DatabaseProvider {
   readonly kind: DatabaseInfo['provider'];
@@ -177,6 +74,15 @@ export class UrlProvider implements DatabaseProvider {
   /** `CREATE DATABASE` statements the server may still be running. */
   private readonly creating = new Set<Promise<unknown>>();
   private readonly connectTimeoutMs: number;
+  private readonly privileged: boolean;
+  private readonly staleAfterHours: number;
+  private readonly now: () => Date;
+  /** The role the steps run as: the run's own, or the URL's when privileged. */
+  private access: StepAccess | null = null;
+  private role: RunRole | null = null;
+  private tracker: ClusterTracker | null = null;
+  /** The server lock is held by the maintenance session: taken again when that session is replaced. */
+  private locked = false;
 
   constructor(
     private readonly url: string,
@@ -185,11 +91,20 @@ export class UrlProvider implements DatabaseProvider {
     this.kind = options.kind ?? 'url';
     this.notes = options.notes ?? [];
     this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    this.privileged = options.privileged ?? this.kind === 'container';
+    this.staleAfterHours = options.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS;
+    this.now = options.now ?? (() => new Date());
+    registerUrlPassword(url);
   }
 
   /** The server URL with the password hidden. */
   get displayUrl(): string {
     return displayUrl(this.url);
+  }
+
+  /** The run's own role, while it exists (null when privileged). */
+  get runRole(): string | null {
+    return this.role?.name ?? null;
   }
 
   async start(): Promise<DatabaseInfo> {
@@ -198,12 +113,13 @@ export class UrlProvider implements DatabaseProvider {
     const row = await this.query<{
       role: string;
       rolcreatedb: boolean;
+      rolcreaterole: boolean;
       rolsuper: boolean;
       version: string;
       num: string;
     }>(
       client,
-      `SELECT current_user AS role, r.rolcreatedb, r.rolsuper,
+      `SELECT current_user AS role, r.rolcreatedb, r.rolcreaterole, r.rolsuper,
               current_setting('server_version') AS version, current_setting('server_version_num') AS num
          FROM pg_roles r WHERE r.rolname = current_user`,
     );
@@ -216,9 +132,80 @@ export class UrlProvider implements DatabaseProvider {
           `(grant CREATEDB, or use --database embedded)`,
       );
     }
+    if (!this.privileged && !me.rolcreaterole && !me.rolsuper) {
+      await this.close();
+      throw new GateError(
+        `the role '${me.role}' may not create roles: on a server, migration-gate runs the migrations as a role of ` +
+          `the run's own that can change only its scratch database (grant CREATEROLE, or set privileged: true ` +
+          `to run them as '${me.role}')`,
+      );
+    }
     this.versionNum = Number(me.num);
+    const waited = await this.lock(client);
+    if (waited >= 1_000) {
+      this.notes.push(
+        `waited ${Math.round(waited / 1000)} s for ${this.privileged ? 'the other runs' : 'a privileged run'} ` +
+          `of migration-gate on this server`,
+      );
+    }
+    await this.dropLeftovers(client);
+    if (this.privileged) {
+      this.access = { role: me.role, restricted: false };
+      this.tracker = new ClusterTracker(() => this.maintenanceClient(), this.notes);
+      if (this.kind === 'url') {
+        this.notes.push(
+          `privileged: the migrations ran as the server URL's role '${me.role}', not as a role of the run's own: ` +
+            `they could change the whole server (other databases, roles, settings), not only the scratch database`,
+        );
+      }
+    } else {
+      try {
+        this.role = await createRunRole(client, this.now());
+      } catch (error) {
+        throw this.gateError('cannot create the role the migrations run as', error);
+      }
+      addSecret(this.role.password);
+      this.access = { role: this.role.name, restricted: true };
+    }
     this.info = { provider: this.kind, serverVersion: me.version.split(' ')[0] ?? me.version };
     return this.info;
+  }
+
+  private async lock(client: pg.Client): Promise<number> {
+    try {
+      const waited = await lockServer(client, this.privileged);
+      this.locked = true;
+      return waited;
+    } catch (error) {
+      throw this.gateError('cannot take the server lock', error);
+    }
+  }
+
+  /** Drops the gate's own databases and roles left by earlier runs, older than the configured age. */
+  private async dropLeftovers(client: pg.Client): Promise<void> {
+    let cleanup;
+    try {
+      cleanup = await dropStale(client, this.staleAfterHours, this.now(), this.versionNum);
+    } catch (error) {
+      this.notes.push(
+        scrubSecrets(`could not look for leftovers of earlier runs: ${errorText(error)}`, this.url),
+      );
+      return;
+    }
+    const age = `older than ${this.staleAfterHours} h`;
+    if (cleanup.dropped.length > 0) {
+      this.notes.push(
+        `dropped ${cleanup.dropped.length} leftover(s) of earlier runs on this server (${age}): ${cleanup.dropped.join(', ')}`,
+      );
+    }
+    if (cleanup.failed.length > 0) {
+      this.notes.push(
+        scrubSecrets(
+          `could not drop leftovers of earlier runs (${age}): ${cleanup.failed.join('; ')}`,
+          this.url,
+        ),
+      );
+    }
   }
 
   async createScratch(): Promise<ScratchDatabase> {
@@ -236,10 +223,11 @@ export class UrlProvider implements DatabaseProvider {
   private async create(template: string | null): Promise<ScratchDatabase> {
     await this.start();
     const client = await this.maintenanceClient();
+    const owner = this.role ? ` OWNER ${quoteIdent(this.role.name)}` : '';
     for (let attempt = 0; ; attempt++) {
       const name = scratchName();
       const creation = client.query(
-        `CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ''}`,
+        `CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ''}${owner}`,
       );
       this.creating.add(creation);
       try {
@@ -250,16 +238,25 @@ export class UrlProvider implements DatabaseProvider {
       } finally {
         this.creating.delete(creation);
       }
-      const scratch = new UrlScratch(this, name, urlForDatabase(this.url, name), this.connectTimeoutMs);
+      const scratch = new UrlScratch(this, name, this.url, this.access!, this.role, this.connectTimeoutMs);
       this.live.set(name, scratch);
-      // A throwaway database needs no durable commits: each migration's COMMIT then skips the WAL flush.
+      // The comment dates it for the leftover cleanup of later runs. A throwaway database needs no durable
+      // commits: each migration's COMMIT then skips the WAL flush.
       await client
-        .query(`ALTER DATABASE ${quoteIdent(name)} SET synchronous_commit = off`)
+        .query(
+          `COMMENT ON DATABASE ${quoteIdent(name)} IS ${pg.escapeLiteral(creationComment(this.now()))};
+           ALTER DATABASE ${quoteIdent(name)} SET synchronous_commit = off`,
+        )
         .catch((error: unknown) => {
           throw this.gateError(`cannot configure the scratch database ${name}`, error);
         });
       return scratch;
     }
+  }
+
+  /** Runs one step, noting the roles, tablespaces and server settings it creates (privileged runs only). */
+  watchStep<T>(label: string, step: () => Promise<T>): Promise<T> {
+    return this.tracker ? this.tracker.watch(label, step) : step();
   }
 
   async close(): Promise<void> {
@@ -281,34 +278,53 @@ export class UrlProvider implements DatabaseProvider {
         reason = errorText(error);
       }
     }
+    const problems: string[] = [];
+    if (reason === null) {
+      if (this.tracker) problems.push(...(await this.tracker.undo().catch((e: unknown) => [errorText(e)])));
+      const role = this.role;
+      if (role) {
+        try {
+          await dropRole(await this.maintenanceClient(), role.name);
+          this.role = null;
+        } catch (error) {
+          problems.push(`role ${role.name}: ${errorText(error)}`);
+        }
+      }
+    } else if (this.role) {
+      problems.push(`role ${this.role.name}`);
+    }
     const client = this.maintenance;
     this.maintenance = null;
+    this.locked = false;
+    this.info = null;
     if (client) await client.end().catch(() => undefined);
-    if (left.length > 0) {
-      throw new GateError(
-        scrubSecrets(`could not drop the scratch database(s) ${left.join(', ')}: ${reason}`, this.url),
-      );
-    }
+    const messages = [
+      ...(left.length > 0 ? [`could not drop the scratch database(s) ${left.join(', ')}: ${reason}`] : []),
+      ...(problems.length > 0 ? [`could not remove ${problems.join('; ')}`] : []),
+    ];
+    if (messages.length > 0) throw new GateError(scrubSecrets(messages.join('; '), this.url));
   }
 
-  /** Terminates every other session on database `name`. */
-  async terminate(name: string): Promise<void> {
+  /** Terminates every session on database `name` (or, with `role`, every session of that role). */
+  async terminate(name: string, role: string | null = null): Promise<void> {
     const client = await this.maintenanceClient();
     await this.query(
       client,
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-      [name],
+      role
+        ? 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()'
+        : 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [role ?? name],
     );
   }
 
   /** Drops database `name` (sessions on it are terminated first). */
   async dropDatabase(name: string): Promise<void> {
     const client = await this.maintenanceClient();
-    if (this.versionNum >= 130000) {
-      await this.query(client, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-    } else {
-      await this.terminate(name);
-      await this.query(client, `DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+    try {
+      await dropDatabase(client, name, this.versionNum);
+    } catch (error) {
+      if (!(error as { code?: string }).code) this.maintenanceBroken = true;
+      throw this.gateError('PostgreSQL failed', error);
     }
     this.live.delete(name);
   }
@@ -330,6 +346,7 @@ export class UrlProvider implements DatabaseProvider {
       this.maintenanceBroken = true;
     });
     this.maintenance = client;
+    if (this.locked) await lockServer(client, this.privileged);
     return client;
   }
 
@@ -351,42 +368,5 @@ export class UrlProvider implements DatabaseProvider {
     return new GateError(scrubSecrets(`${what} at ${this.displayUrl}: ${errorText(error)}`, this.url), {
       cause: error,
     });
-  }
-}
-
-class UrlScratch implements ScratchDatabase {
-  readonly displayUrl: string;
-  private dropped = false;
-  private dropping: Promise<void> | null = null;
-
-  constructor(
-    private readonly provider: UrlProvider,
-    readonly name: string,
-    readonly url: string,
-    private readonly connectTimeoutMs: number,
-  ) {
-    this.displayUrl = displayUrl(url);
-  }
-
-  async connect(): Promise<pg.Client> {
-    if (this.dropped) throw new GateError(`the scratch database ${this.name} was dropped`);
-    return connectClient(this.url, { connectTimeoutMs: this.connectTimeoutMs, what: 'the scratch database' });
-  }
-
-  async terminateSessions(): Promise<void> {
-    if (!this.dropped) await this.provider.terminate(this.name);
-  }
-
-  drop(): Promise<void> {
-    this.dropping ??= this.provider.dropDatabase(this.name).then(
-      () => {
-        this.dropped = true;
-      },
-      (error: unknown) => {
-        this.dropping = null;
-        throw error;
-      },
-    );
-    return this.dropping;
   }
 }

@@ -4,6 +4,7 @@
  */
 
 import { GateError } from '../../types.js';
+import { clusterInspectors } from './cluster.js';
 import { columns } from './columns.js';
 import { compositeTypes } from './composite-types.js';
 import { constraints } from './constraints.js';
@@ -34,6 +35,8 @@ export type {
   SnapshotOptions,
 } from './model.js';
 export { OBJECT_KINDS, objectKey } from './model.js';
+export { clusterScope } from './cluster.js';
+export type { ClusterScope } from './cluster.js';
 
 /** Every inspector, in the order their queries run. */
 export const INSPECTORS: readonly Inspector[] = [
@@ -67,7 +70,8 @@ export async function takeSnapshot(db: Queryable, options: SnapshotOptions = {})
   await run(db, 'the search_path', "SELECT pg_catalog.set_config('search_path', '', false)");
   let objects: Map<string, SchemaObject>;
   try {
-    objects = await readObjects(db, excluded);
+    const inspectors = options.cluster ? [...INSPECTORS, ...clusterInspectors(options.cluster)] : INSPECTORS;
+    objects = await readObjects(db, inspectors, excluded);
   } catch (error) {
     await restoreSearchPath(db, searchPath).catch(() => undefined);
     throw error;
@@ -78,10 +82,11 @@ export async function takeSnapshot(db: Queryable, options: SnapshotOptions = {})
 
 async function readObjects(
   db: Queryable,
+  inspectors: readonly Inspector[],
   excluded: (object: SchemaObject) => boolean,
 ): Promise<Map<string, SchemaObject>> {
   const objects = new Map<string, SchemaObject>();
-  for (const inspector of INSPECTORS) {
+  for (const inspector of inspectors) {
     const rows = await run(db, inspector.what, inspector.sql);
     for (const row of rows) {
       const object = inspector.toObject(row);

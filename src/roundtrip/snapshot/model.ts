@@ -4,6 +4,8 @@
  * schema compare equal whichever database, session or server run produced them.
  */
 
+import type { ClusterScope } from './cluster.js';
+
 /** Anything with node-postgres' query shape: `pg.Client`, `pg.PoolClient`, PGlite. */
 export interface Queryable {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,6 +21,8 @@ export interface SnapshotOptions {
    * owned sequences). Qualified (`public.alembic_version`); a name without a schema matches in every schema.
    */
   excludeTables?: string[];
+  /** Cluster-wide objects to read too (roles, tablespaces, settings); none when absent. */
+  cluster?: ClusterScope;
 }
 
 /** Object kinds a snapshot records, in the order differences are listed. */
@@ -42,6 +46,11 @@ export const OBJECT_KINDS = [
   'trigger',
   'policy',
   'default privileges',
+  'role',
+  'role membership',
+  'tablespace',
+  'setting',
+  'server setting',
 ] as const;
 
 export type ObjectKind = (typeof OBJECT_KINDS)[number];

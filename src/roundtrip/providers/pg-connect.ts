@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { addSecret, redactUrl } from '../../redact.js';
+import { GateError } from '../../types.js';
+
+/** Prefix of every scratch database (and role) the gate creates. */
+export const SCRATCH_PREFIX = 'migration_gate_';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The URL with its password replaced by `***` (safe for output). */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return redactUrl(parsed.toString());
+  } catch {
+    return redactUrl(url);
+  }
+}
+
+/** The password of a PostgreSQL URL (decoded), from its user part or its `password=` parameter, or null. */
+export function passwordOf(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) return decodeURIComponent(parsed.password);
+    return parsed.searchParams.get('password') || null;
+  } catch {
+    return /^postgres(?:ql)?:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(url)?.[1] ?? null;
+  }
+}
+
+/**
+ * Removes the password of `url` from a text: URL-shaped passwords always, and the bare password
+ * wherever it occurs unless it is also the user or database name (which the output shows anyway).
+ */
+export function scrubSecrets(text: string, url: string): string {
+  let out = redactUrl(text);
+  const password = passwordOf(url);
+  if (password && password.length >= 3) {
+    let user = '';
+    let database = '';
+    try {
+      const parsed = new URL(url);
+      user = decodeURIComponent(parsed.username);
+      database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    } catch {
+      // keep scrubbing the bare password
+    }
+    if (password !== user && password !== database) {
+      out = out.split(password).join('***');
+      const encoded = encodeURIComponent(password);
+      if (encoded !== password) out = out.split(encoded).join('***');
+    }
+  }
+  return out;
+}
+
+/** One line describing any thrown value (node-postgres raises AggregateErrors with an empty message). */
+export function errorText(error: unknown): string {
+  if (error instanceof AggregateError && !error.message) {
+    const inner = error.errors.map((e) => errorText(e)).filter(Boolean);
+    return [...new Set(inner)].join('; ') || 'connection failed';
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error.message || (typeof code === 'string' ? code : error.name);
+    return message.split('\n')[0] ?? message;
+  }
+  return String(error);
+}
+
+/** The URL of database `name` on the same server (user, password, host and parameters kept). */
+export function urlForDatabase(url: string, name: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.pathname = `/${encodeURIComponent(name)}`;
+    return parsed.toString();
+  } catch {
+    const match = /^(postgres(?:ql)?:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/i.exec(url);
+    if (!match) return url;
+    return `${match[1]}/${encodeURIComponent(name)}${match[3] ?? ''}`;
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A new scratch database name: `migration_gate_` + 12 random characters. */
+export function scratchName(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(12);
+  let suffix = '';
+  for (const b of bytes) suffix += alphabet[b % alphabet.length];
+  return SCRATCH_PREFIX + suffix;
+}
+
+/** Ends a session without waiting more than a moment on a server that no longer answers. */
+export async function endClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.end().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/** A connected node-postgres client that never crashes the process on a dropped connection. */
+export async function connectClient(
+  connectionString: string,
+  options: { connectTimeoutMs?: number; queryTimeoutMs?: number; what: string },
+): Promise<pg.Client> {
+  let client: pg.Client;
+  try {
+    client = new pg.Client({
+      connectionString,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    });
+  } catch (error) {
+    throw new GateError(
+      scrubSecrets(
+        `cannot connect to ${options.what} at ${displayUrl(connectionString)}: ${errorText(error)} ` +
+          '(percent-encode characters such as / @ : # ? in the user name and password)',
+        connectionString,
+      ),
+      { cause: error },
+    );
+  }
+  // A terminated session emits 'error' on an idle client; the next query reports it instead.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new GateError(
+      scrubSecrets(
+        `cannot connect to ${options.what} at ${displayUrl(connectionString)}: ${errorText(error)}`,
+        connectionString,
+      ),
+      { cause: error },
+    );
+  }
+  return client;
+}
+
+/** The URL with another user and password (host, database and parameters kept). */
+export function urlWithLogin(url: string, user: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(user);
+  parsed.password = encodeURIComponent(password);
+  parsed.searchParams.delete('user');
+  parsed.searchParams.delete('password');
+  return parsed.toString();
+}
+
+/**
+ * Registers the URL's password with the redaction (`addSecret`), unless it is also the user or database name,
+ * which the output shows anyway (replacing those would garble every message naming them).
+ */
+export function registerUrlPassword(url: string): void {
+  const password = passwordOf(url);
+  if (!password) return;
+  try {
+    const parsed = new URL(url);
+    const visible = [
+      decodeURIComponent(parsed.username),
+      decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    ];
+    if (visible.includes(password)) return;
+  } catch {
+    // a URL the parser refuses: register the password as it was found
+  }
+  addSecret(password);
+}
