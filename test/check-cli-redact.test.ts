@@ -37,7 +37,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'mg-redact-'));
   await admin((c) =>
     c.query(
-      `DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN CREATEDB PASSWORD ${pg.escapeLiteral(password)}`,
+      `DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE PASSWORD ${pg.escapeLiteral(password)}`,
     ),
   );
   const u = new URL(TEST_DATABASE_URL);
@@ -59,7 +59,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
   await admin(async (c) => {
     const dbs = await c.query<{ datname: string }>(
-      `SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1`,
+      `SELECT datname FROM pg_database d WHERE pg_has_role($1, d.datdba, 'MEMBER')`,
       [role],
     );
     for (const { datname } of dbs.rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);

@@ -30,8 +30,8 @@ const scratchDatabases = () =>
   admin(async (c) =>
     (
       await c.query(
-        `SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
-         WHERE r.rolname = $1 AND datname LIKE 'migration_gate_%'`,
+        `SELECT datname FROM pg_database d
+         WHERE pg_has_role($1, d.datdba, 'MEMBER') AND datname LIKE 'migration_gate_%'`,
         [role],
       )
     ).rows.map((r) => r.datname as string),
@@ -40,7 +40,7 @@ const scratchDatabases = () =>
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'mg-check-'));
   await admin((c) =>
-    c.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN CREATEDB PASSWORD 'check-secret'`),
+    c.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE PASSWORD 'check-secret'`),
   );
   const u = new URL(TEST_DATABASE_URL);
   u.username = role;

@@ -34,7 +34,7 @@ export type {
   Snapshot,
   SnapshotOptions,
 } from './model.js';
-export { OBJECT_KINDS, objectKey } from './model.js';
+export { CLUSTER_KINDS, OBJECT_KINDS, objectKey } from './model.js';
 export { clusterScope } from './cluster.js';
 export type { ClusterScope } from './cluster.js';
 

@@ -55,6 +55,15 @@ export const OBJECT_KINDS = [
 
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
+/** The kinds read only with `SnapshotOptions.cluster`: objects of the whole server, not of one database. */
+export const CLUSTER_KINDS: readonly ObjectKind[] = [
+  'role',
+  'role membership',
+  'tablespace',
+  'setting',
+  'server setting',
+];
+
 /** A property value: scalars as the catalogs give them (numbers as text), sets as sorted arrays. */
 export type PropValue = string | boolean | number | null | string[];
 
