@@ -40,7 +40,9 @@ const scratchDatabases = () =>
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'mg-check-'));
   await admin((c) =>
-    c.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE PASSWORD 'check-secret'`),
+    c.query(
+      `DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE PASSWORD 'check-secret'`,
+    ),
   );
   const u = new URL(TEST_DATABASE_URL);
   u.username = role;
