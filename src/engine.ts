@@ -62,7 +62,7 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
 
   let database: Report['database'] = null;
   let results;
-  const notes: string[] = [];
+  const notes: string[] = sets.flatMap((s) => s.notes ?? []);
   if (options.command === 'check') {
     // What leads outside the repository is never run: its directory is skipped, and the baseline with it
     // (from empty it would lack those migrations).
@@ -72,15 +72,21 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
         `the round-trip of ${set.dir} was skipped: ${set.outside!.length} path(s) lead outside the repository`,
       );
     }
-    const skipBaseline = config.baselineSchema !== null && (baselineOutside !== null || refused.length > 0);
+    // A migration the gate cannot run ends its directory's round-trip: what comes after it would run without it.
+    const kept = sets.filter((s) => !refused.includes(s));
+    const runnable = kept.map((s) => untilUnsupported(s, notes));
+    const cut = runnable.some((s, i) => s !== kept[i]);
+    const skipBaseline =
+      config.baselineSchema !== null && (baselineOutside !== null || refused.length > 0 || cut);
     if (skipBaseline && !baselineOutside) {
       notes.push(
-        `the baseline check of ${config.baselineSchema} was skipped: a migration directory was skipped`,
+        `the baseline check of ${config.baselineSchema} was skipped: a migration directory was ` +
+          (refused.length > 0 ? 'skipped' : 'not run to its end'),
       );
     }
     const { runRoundTrips } = await import('./roundtrip/index.js');
     const outcome = await runRoundTrips(
-      sets.filter((s) => !refused.includes(s)),
+      runnable,
       skipBaseline ? { ...config, baselineSchema: null } : config,
       { progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`) },
     );
@@ -108,6 +114,22 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
     await writeMarkdownReport(config.markdownPath, redact(renderMarkdown(report, options.markdown ?? {})));
   progress(`[done] ${report.verdict} in ${elapsed()}`);
   return report;
+}
+
+/**
+ * The set as far as the round-trip can run it: up to its first unsupported migration (a note says where it
+ * stopped and what was not run).
+ */
+function untilUnsupported(set: MigrationSet, notes: string[]): MigrationSet {
+  const stop = set.migrations.findIndex((m) => m.unsupported !== undefined);
+  if (stop === -1) return set;
+  const rest = set.migrations.slice(stop).filter((m) => m.change !== 'unchanged' && !m.unsupported).length;
+  const at = set.migrations[stop]!;
+  notes.push(
+    `the round-trip of ${set.dir} stopped at '${at.name}' (${at.path}), a migration it cannot run` +
+      (rest > 0 ? `: ${rest} changed migration(s) after it were not run` : ''),
+  );
+  return { ...set, migrations: set.migrations.slice(0, stop) };
 }
 
 /** The password of the server URL is a secret of this run from the start: `redact` removes it from every output. */

@@ -1,5 +1,5 @@
 import { lstat, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { detectDirectoryFormat } from './discover/detect.js';
 import { repositoryRoot } from './discover/inside.js';
@@ -70,6 +70,7 @@ export async function createMigration(opts: NewMigrationOptions): Promise<{ file
   const written: string[] = [];
   try {
     for (const file of files) {
+      if (file.name.includes('/')) await mkdir(dirname(join(absDir, file.name)), { recursive: true });
       await writeFile(join(absDir, file.name), file.text, { flag: 'wx' });
       written.push(join(absDir, file.name));
     }
@@ -219,7 +220,7 @@ interface FileTemplate {
   text: string;
 }
 
-const SQL_MARKERS: Record<Exclude<SqlDialect, 'pair'>, [string, string]> = {
+const SQL_MARKERS: Record<Extract<SqlDialect, 'dbmate' | 'goose' | 'sql-migrate'>, [string, string]> = {
   dbmate: ['-- migrate:up', '-- migrate:down'],
   goose: ['-- +goose Up', '-- +goose Down'],
   'sql-migrate': ['-- +migrate Up', '-- +migrate Down'],
@@ -228,7 +229,18 @@ const SQL_MARKERS: Record<Exclude<SqlDialect, 'pair'>, [string, string]> = {
 /** The new migration's files. Up and down bodies hold only comments, so `down-missing` fires until filled in. */
 function templates(layout: Layout, name: string): FileTemplate[] {
   if (layout.kind === 'sql') {
-    if (layout.dialect === 'pair') {
+    if (layout.dialect === 'folder') {
+      return [
+        { name: `${name}/up.sql`, text: '-- requirements: \n-- The schema change.\n' },
+        { name: `${name}/down.sql`, text: '-- Undo everything up.sql does, in reverse order.\n' },
+      ];
+    }
+    if (layout.dialect === 'flyway') {
+      throw new GateError(
+        `name a Flyway migration V<version>__<description>.sql, with its undo file U<version>__<description>.sql`,
+      );
+    }
+    if (layout.dialect === 'pair' || layout.dialect === 'dialect-pair') {
       return [
         { name: `${name}.up.sql`, text: '-- requirements: \n-- The schema change.\n' },
         { name: `${name}.down.sql`, text: '-- Undo everything the .up.sql file does, in reverse order.\n' },

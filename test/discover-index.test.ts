@@ -117,20 +117,13 @@ describe('discover over Alembic revisions', () => {
     }
   });
 
-  it('ignores env.py and script templates next to the revisions', async () => {
-    expect(await discover(configFor(root, ['fixtures/alembic/project/migrations']))).toEqual([
-      {
-        dir: 'fixtures/alembic/project/migrations',
-        format: 'sql',
-        migrations: [],
-        deleted: [],
-        baseNames: null,
-      },
-    ]);
+  it('refuses, in one line, a directory whose migrations lie one folder down (never 0 migrations)', async () => {
+    // env.py and the script template are no migrations; the revisions are in versions/.
+    expect(await gateError(discover(configFor(root, ['fixtures/alembic/project/migrations'])))).toMatch(
+      /^migration directory 'fixtures\/alembic\/project\/migrations' holds \d+ \.py files one folder down but no migration \('versions\/[^']+\.py'\): point the directory setting at 'fixtures\/alembic\/project\/migrations\/versions', which holds them$/,
+    );
   });
-});
 
-describe('discover on bad input', () => {
   it('names a missing directory in a one-line GateError', async () => {
     expect(await gateError(discover(configFor(root, ['fixtures/bad-input/missing'])))).toBe(
       `migration directory 'fixtures/bad-input/missing' does not exist (looked for ${root}/fixtures/bad-input/missing)`,

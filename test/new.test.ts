@@ -182,7 +182,12 @@ describe('createMigration', () => {
       true,
       [],
     ]);
-    expect(lint([set!], cfg).map((f) => `${f.rule} ${f.severity}`)).toEqual([
+    // Up and down both empty: a no-op, nothing to undo yet.
+    expect(lint([set!], cfg).map((f) => `${f.rule} ${f.severity}`)).toEqual(['requirement-missing warning']);
+    // Once the up part does something, the empty down is missing.
+    await writeFile(join(cwd, m.path), 'CREATE TABLE x (id int);\n');
+    const [written] = await discover(cfg);
+    expect(lint([written!], cfg).map((f) => `${f.rule} ${f.severity}`)).toEqual([
       'down-missing error',
       'requirement-missing warning',
     ]);

@@ -23,6 +23,7 @@ export const INPUT_DEFAULTS: Record<string, string> = {
   mode: 'check',
   migrations: 'migrations',
   format: 'auto',
+  dialect: 'postgres',
   base: '',
   database: 'auto',
   'database-url': '',
@@ -85,6 +86,7 @@ export function readInputs(): ActionInputs {
     migrations:
       migrations.length > 0 && migrations.join('\n') !== INPUT_DEFAULTS.migrations ? migrations : undefined,
     format: input('format'),
+    dialect: input('dialect'),
     base: input('base'),
     database: input('database'),
     'database-url': databaseUrl,

@@ -23,6 +23,7 @@ const OPTIONS = {
   dir: { type: 'string', multiple: true },
   migrations: { type: 'string', multiple: true },
   format: { type: 'string' },
+  dialect: { type: 'string' },
   base: { type: 'string' },
   database: { type: 'string' },
   'database-url': { type: 'string' },
@@ -87,6 +88,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const settings: Settings = {
     migrations: dirs.length > 0 ? dirs : undefined,
     format: values.format,
+    dialect: values.dialect,
     base: values.base,
     database: values.database,
     'database-url': values['database-url'],
@@ -129,6 +131,7 @@ Usage:
 Options:
   --dir <path>              migration directory; repeatable (default: config, else ./migrations)
   --format <f>              auto | sql | umzug | alembic                     (default auto)
+  --dialect <d>             files of <name>.<dialect>.up.sql pairs to run    (default postgres)
   --base <git-ref>          migrations that differ from this ref (merge base) are "changed";
                             without it, every migration counts as changed
   --database <spec>         auto | embedded | container | postgres://…       (default auto)

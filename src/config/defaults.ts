@@ -8,9 +8,14 @@ export const NAMING_PRESETS: Record<string, string> = {
   'utc-second': `^(?<timestamp>\\d{14})_(?<slug>${SLUG})$`,
   sequential: `^(?<version>\\d+)_(?<slug>${SLUG})$`,
   sequelize: '^(?<timestamp>\\d{14})-(?<slug>[a-z0-9]+(?:-[a-z0-9]+)*)$',
+  // `2019-02-26-002946_create_users`; diesel's own setup migration `00000000000000_diesel_initial_setup`.
+  diesel: `^(?:(?<timestamp>\\d{4}-\\d{2}-\\d{2}-\\d{6})|(?<version>0{14}))_(?<slug>${SLUG})$`,
+  // `V1__init`, `V2.1__add_index`, `V202611211430__add_index`
+  flyway: '^V(?<version>\\d+(?:[._]\\d+)*)__(?<slug>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)$',
 };
 
 export const DEFAULT_NAMING = 'utc-minute';
+export const DEFAULT_DIALECT = 'postgres';
 export const DEFAULT_REQUIREMENT_PATTERN = '[A-Z][A-Z0-9]+-\\d+';
 export const DEFAULT_POSTGRES_IMAGE = 'postgres:18-alpine';
 export const DEFAULT_STEP_TIMEOUT_SEC = 300;
@@ -69,6 +74,7 @@ export function defaultConfig(cwd: string): GateConfig {
     cwd,
     dirs: ['migrations'],
     format: 'auto',
+    dialect: DEFAULT_DIALECT,
     base: null,
     database: 'auto',
     databaseUrl: null,

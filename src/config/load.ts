@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { canonicalDialect, knownDialects } from '../discover/formats/dialect-names.js';
 import { containment, repositoryRoot } from '../discover/inside.js';
 import { GateError, type Format, type Severity } from '../types.js';
 import { NAMING_PRESETS, DEFAULT_SCAN_EXCLUDE, defaultConfig } from './defaults.js';
@@ -17,6 +18,7 @@ export const CONFIG_FILE = '.migration-gate.yml';
 export interface Settings {
   migrations?: string[];
   format?: string;
+  dialect?: string;
   base?: string | null;
   database?: string;
   'database-url'?: string;
@@ -62,6 +64,7 @@ const fileSchema = z
   .object({
     migrations: stringList.optional(),
     format: z.string().optional(),
+    dialect: z.string().optional(),
     base: z.string().nullable().optional(),
     database: z.string().optional(),
     'database-url': z.string().optional(),
@@ -199,6 +202,13 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
       });
   }
   if (s.format) config.format = oneOf<'auto' | Format>('format', s.format, FORMATS);
+  if (s.dialect) {
+    const dialect = canonicalDialect(s.dialect.trim());
+    if (!dialect) {
+      throw new GateError(`dialect must be one of ${knownDialects().join(', ')}; got '${s.dialect}'`);
+    }
+    config.dialect = dialect;
+  }
   if (s.base !== undefined) config.base = s.base;
 
   if (s.database) {

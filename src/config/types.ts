@@ -27,6 +27,11 @@ export interface GateConfig {
   /** Migration directories, relative to `cwd`. */
   dirs: string[];
   format: 'auto' | Format;
+  /**
+   * SQL dialect whose files a directory of dialect-suffixed pairs (`<name>.<dialect>.up.sql`) runs, canonical
+   * (`postgres`, `cockroach`, `mysql`, …); dialect-less files are the fallback.
+   */
+  dialect: string;
   /** Git ref to compare with (merge base is used); null: every migration counts as changed. */
   base: string | null;
   database: DatabaseKind;

@@ -3,6 +3,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Format, SqlDialect } from '../types.js';
 import { GateError } from '../types.js';
+import { isDialectPairFile } from './formats/dialect-pair.js';
+import { isFlywayFile } from './formats/flyway.js';
 import { detectSqlDialect, sqlFileRole } from './formats/sql.js';
 import { findModuleExports, moduleExtensionOf } from './formats/umzug.js';
 import { containment } from './inside.js';
@@ -66,8 +68,11 @@ export type FormatVote =
 export function fileVote(fileName: string, text: string | null): FormatVote | null {
   const kind = candidateKind(fileName);
   if (kind === 'sql') {
+    if (isFlywayFile(fileName)) return { format: 'sql', dialect: 'flyway' };
     const role = sqlFileRole(fileName);
-    if (role && role.role !== 'single') return { format: 'sql', dialect: 'pair' };
+    if (role && role.role !== 'single') {
+      return { format: 'sql', dialect: isDialectPairFile(fileName) ? 'dialect-pair' : 'pair' };
+    }
     const dialect = text === null ? null : detectSqlDialect(text);
     return dialect ? { format: 'sql', dialect } : null;
   }
@@ -88,6 +93,9 @@ const VOTE_LABEL: Record<string, string> = {
   'sql:dbmate': 'dbmate SQL',
   'sql:goose': 'goose SQL',
   'sql:sql-migrate': 'sql-migrate SQL',
+  'sql:folder': 'folder with up.sql/down.sql',
+  'sql:dialect-pair': 'dialect-suffixed SQL pair',
+  'sql:flyway': 'Flyway SQL',
   umzug: 'umzug module',
   alembic: 'Alembic revision',
 };
@@ -95,17 +103,28 @@ const VOTE_LABEL: Record<string, string> = {
 /**
  * Decides a directory's format from its files (`text` null for files that could not be read).
  * `forced` is the configured format: with one, only files of that format count (then only the dialect
- * is detected). Null when no file shows a format. Throws `GateError` when files show different formats.
+ * is detected). `folders` are the sub-folders holding an `up.sql` or `down.sql` (a folder per migration).
+ * Null when no file shows a format. Throws `GateError` when files show different formats.
  */
 export function detectFormat(
   files: { name: string; text: string | null }[],
   rel: string,
   forced: 'auto' | Format = 'auto',
+  folders: string[] = [],
 ): DirectoryFormat | null {
   const votes: { name: string; vote: FormatVote }[] = [];
+  if (forced === 'auto' || forced === 'sql') {
+    for (const folder of folders)
+      votes.push({ name: `${folder}/`, vote: { format: 'sql', dialect: 'folder' } });
+  }
   for (const file of files) {
     const vote = fileVote(file.name, file.text);
     if (vote && (forced === 'auto' || vote.format === forced)) votes.push({ name: file.name, vote });
+  }
+  // Dialect-less files are the fallbacks of a dialect-suffixed directory, not a layout of their own.
+  if (votes.some((v) => v.vote.format === 'sql' && v.vote.dialect === 'dialect-pair')) {
+    for (const v of votes)
+      if (v.vote.format === 'sql' && v.vote.dialect === 'pair') v.vote.dialect = 'dialect-pair';
   }
   const first = votes[0];
   if (!first) {
@@ -143,6 +162,23 @@ function commonExtension(files: { name: string }[]): string | null {
   let best: string | null = null;
   for (const [ext, count] of counts) if (best === null || count > counts.get(best)!) best = ext;
   return best;
+}
+
+/** Names (sorted) of the folders directly inside `absDir` (not hidden ones), symbolic links to folders included. */
+export async function listSubdirectories(absDir: string): Promise<string[]> {
+  const entries = await readdir(absDir, { withFileTypes: true }).catch(() => []);
+  const names: string[] = [];
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (entry.name.startsWith('.')) return;
+      if (entry.isDirectory()) names.push(entry.name);
+      else if (entry.isSymbolicLink()) {
+        const target = await stat(path.join(absDir, entry.name)).catch(() => null);
+        if (target?.isDirectory()) names.push(entry.name);
+      }
+    }),
+  );
+  return names.sort();
 }
 
 /** File names (sorted) of the regular files directly inside `absDir`, symbolic links to files included. */
@@ -297,7 +333,14 @@ export async function detectDirectoryFormat(
   const files = await mapLimit(candidates, READ_CONCURRENCY, (name) =>
     loadFile(path.join(absDir, name), name, root),
   );
-  return detectFormat(files, rel, forced);
+  const { readFolders } = await import('./formats/folder.js');
+  const folders = await readFolders(absDir, await listSubdirectories(absDir), root);
+  return detectFormat(
+    files,
+    rel,
+    forced,
+    folders.map((f) => f.name),
+  );
 }
 
 /** A one-line `GateError` for a migration directory that cannot be listed. */

@@ -232,20 +232,32 @@ export async function changedFiles(cwd: string, mergeBase: string, dirs: string[
   return changes;
 }
 
-/** Paths (relative to `cwd`) of the files directly inside `dir` at commit `mergeBase`; empty when `dir` did not exist. */
-export async function listFilesAtBase(cwd: string, mergeBase: string, dir: string): Promise<string[]> {
+/**
+ * Paths (relative to `cwd`) of the files directly inside `dir` at commit `mergeBase` (with `nested`, also those
+ * one folder down: a folder per migration); empty when `dir` did not exist.
+ */
+export async function listFilesAtBase(
+  cwd: string,
+  mergeBase: string,
+  dir: string,
+  nested = false,
+): Promise<string[]> {
   const spec = pathspec(dir);
   const output = await gitOk(
     cwd,
-    ['ls-tree', '-z', mergeBase, '--', spec === '.' ? './' : `${spec}/`],
+    ['ls-tree', '-z', ...(nested ? ['-r'] : []), mergeBase, '--', spec === '.' ? './' : `${spec}/`],
     `cannot list '${dir}' on the base`,
   );
+  const prefix = spec === '.' ? '' : `${spec}/`;
   const files: string[] = [];
   for (const entry of output.split('\0')) {
     const tab = entry.indexOf('\t');
     if (tab === -1) continue;
     const [, type] = entry.slice(0, tab).split(' ');
-    if (type === 'blob') files.push(entry.slice(tab + 1));
+    const file = entry.slice(tab + 1);
+    if (type !== 'blob') continue;
+    if (nested && (file.slice(prefix.length).match(/\//g)?.length ?? 0) > 1) continue;
+    files.push(file);
   }
   return files;
 }

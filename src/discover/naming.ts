@@ -2,7 +2,10 @@
 export interface ParsedName {
   /** True when the name matches the pattern. */
   matches: boolean;
-  /** The `timestamp` group, else the `version` group, else null. */
+  /**
+   * The `timestamp` group (its digits only: `2019-02-26-002946` reads `20190226002946`), else the `version`
+   * group, else null.
+   */
   version: string | null;
   /** True when the version came from a `timestamp` group (checked as a UTC date-time). */
   isTimestamp: boolean;
@@ -14,20 +17,34 @@ export function parseName(name: string, pattern: RegExp): ParsedName {
   const match = pattern.exec(name);
   if (!match) return { matches: false, version: null, isTimestamp: false, slug: null };
   const groups = match.groups ?? {};
-  const timestamp = groups.timestamp ?? null;
+  const timestamp = groups.timestamp?.replace(/\D/g, '') ?? null;
   const version = timestamp ?? groups.version ?? null;
   return { matches: true, version, isTimestamp: timestamp !== null, slug: groups.slug ?? null };
 }
 
-/** Compares two versions numerically (digit strings of any length), falling back to text order. */
+/**
+ * Compares two versions numerically (digit strings of any length; dotted versions such as Flyway's `1.2.10`
+ * or `1_2` part by part), falling back to text order.
+ */
 export function compareVersions(a: string, b: string): number {
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
-    const x = a.replace(/^0+(?=\d)/, '');
-    const y = b.replace(/^0+(?=\d)/, '');
-    if (x.length !== y.length) return x.length - y.length;
-    return x < y ? -1 : x > y ? 1 : 0;
+  if (DOTTED.test(a) && DOTTED.test(b)) {
+    const [xs, ys] = [a.split(/[._]/), b.split(/[._]/)];
+    for (let i = 0; i < Math.max(xs.length, ys.length); i++) {
+      const order = compareDigits(xs[i] ?? '0', ys[i] ?? '0');
+      if (order !== 0) return order;
+    }
+    return 0;
   }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const DOTTED = /^\d+(?:[._]\d+)*$/;
+
+function compareDigits(a: string, b: string): number {
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  if (x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**

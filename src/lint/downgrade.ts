@@ -21,9 +21,20 @@ function downPlace(m: Migration): { path: string; line?: number } {
   return { path: m.path, line: m.format === 'sql' ? Math.max(1, m.down.startLine - 1) : m.down.startLine };
 }
 
-/** Discovery could not read the migration at all: its `parse-error` says why, a missing down would be noise. */
+/**
+ * Discovery could not read the migration at all (its `parse-error` says why), or cannot run it (its
+ * `unsupported-migration` says why): a missing down would be noise.
+ */
 export function unreadable(m: Migration): boolean {
-  return m.up === null && m.parseProblems.length > 0;
+  return (m.up === null && m.parseProblems.length > 0) || m.unsupported !== undefined;
+}
+
+/**
+ * An SQL migration whose up and down both exist and are both empty: a deliberate no-op (e.g. for one dialect
+ * of several), nothing to undo.
+ */
+function noOp(m: Migration): boolean {
+  return m.format === 'sql' && m.up !== null && m.up.empty && m.down !== null && m.down.empty;
 }
 
 /** A downgrade file exists but could not be read (its `parse-error` says why): it is not missing. */
@@ -56,7 +67,16 @@ export function lintDowngrade(set: MigrationSet): Finding[] {
       });
     }
     const waived = m.waiver !== null && missing.length === 0;
-    if (waived || (m.down && !m.down.empty) || unreadable(m) || downUnreadable(m) || emptyMerge(m)) continue;
+    if (
+      waived ||
+      (m.down && !m.down.empty) ||
+      unreadable(m) ||
+      downUnreadable(m) ||
+      emptyMerge(m) ||
+      noOp(m)
+    ) {
+      continue;
+    }
     const what = m.down ? 'an empty downgrade' : 'no downgrade';
     const place = downPlace(m);
     findings.push({

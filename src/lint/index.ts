@@ -6,6 +6,7 @@ import { lintHistory } from './history.js';
 import { lintNaming } from './naming.js';
 import { lintParse } from './parse.js';
 import { lintRequirements, pullRequestRequirements } from './requirements.js';
+import { lintUnsupported } from './unsupported.js';
 
 /** Orders findings by path, line, rule (then migration and message, so equal keys stay deterministic). */
 export function compareFindings(a: Finding, b: Finding): number {
@@ -37,6 +38,7 @@ export function lint(sets: MigrationSet[], config: GateConfig): Finding[] {
       lintDowngrade(set),
       lintRequirements(set, config, prRequirements),
       lintParse(set),
+      lintUnsupported(set),
     );
     if (set.format === 'alembic') groups.push(lintAlembic(set, config));
   }

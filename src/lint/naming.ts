@@ -8,6 +8,8 @@ const PRESET_FORMS: Record<string, string> = {
   'utc-second': '<YYYYMMDDHHMMSS>_<slug>, slug [a-z0-9_]',
   sequential: '<number>_<slug>, slug [a-z0-9_]',
   sequelize: '<YYYYMMDDHHMMSS>-<slug>, slug [a-z0-9-]',
+  diesel: '<YYYY-MM-DD-HHMMSS>_<slug>, slug [a-z0-9_], or 00000000000000_<slug>',
+  flyway: 'V<version>__<description>, version digits with . or _',
 };
 
 /**

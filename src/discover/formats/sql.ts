@@ -16,7 +16,7 @@ export interface SourceFile {
 }
 
 /** SQL layouts that keep up and down in one file, split by marker comments. */
-export type MarkerDialect = Exclude<SqlDialect, 'pair'>;
+export type MarkerDialect = Extract<SqlDialect, 'dbmate' | 'goose' | 'sql-migrate'>;
 
 type ParseProblem = Migration['parseProblems'][number];
 
@@ -149,16 +149,25 @@ export function applyAnnotations(
   }
 }
 
-function wholeFilePart(file: SourceFile): MigrationPart {
+/** A part that is a whole file of its own (paired layouts). */
+export function wholeFilePart(file: SourceFile): MigrationPart {
   return { path: file.relPath, text: file.text, startLine: 1, empty: isEffectivelyEmpty(file.text) };
 }
 
 /**
- * Parses a golang-migrate pair `<name>.up.sql` + `<name>.down.sql`. A missing down file means no downgrade
- * (`down: null`); a down file holding only comments is `down.empty`.
+ * Parses a golang-migrate pair `<name>.up.sql` + `<name>.down.sql` (or another layout of one file per
+ * direction: `dialect` and `upFile`, the up file's expected name, say which). A missing down file means no
+ * downgrade (`down: null`); a down file holding only comments is `down.empty`.
  */
 export function parsePairMigration(
-  input: { name: string; dir: string; up: SourceFile | null; down: SourceFile | null },
+  input: {
+    name: string;
+    dir: string;
+    up: SourceFile | null;
+    down: SourceFile | null;
+    dialect?: SqlDialect;
+    upFile?: string;
+  },
   config: GateConfig,
 ): Migration {
   const primary = input.up ?? input.down;
@@ -171,7 +180,7 @@ export function parsePairMigration(
       path: primary.relPath,
       files: files.map((f) => f.relPath),
       format: 'sql',
-      dialect: 'pair',
+      dialect: input.dialect ?? 'pair',
     },
     config,
   );
@@ -181,7 +190,7 @@ export function parsePairMigration(
     migration.parseProblems.push({
       path: primary.relPath,
       line: null,
-      message: `'${baseName(primary.relPath)}' has no matching '${input.name}.up.sql': a pair needs an up file`,
+      message: `'${baseName(primary.relPath)}' has no matching '${input.upFile ?? `${input.name}.up.sql`}': a pair needs an up file`,
     });
   }
   applyAnnotations(migration, files, config);
