@@ -196,12 +196,14 @@ async function removeLabelled(runId: string): Promise<void> {
  */
 export class ContainerProvider implements DatabaseProvider {
   readonly kind = 'container' as const;
-  readonly notes: string[] = [];
+  private readonly ownNotes: string[] = [];
   private container: StartedContainer | null = null;
   private server: UrlProvider | null = null;
   private info: DatabaseInfo | null = null;
   private runId: string | null = null;
   private unregister: (() => void) | null = null;
+  /** The server's notes, kept when it is closed (the report is written after). */
+  private serverNotes: string[] = [];
 
   constructor(
     private readonly config: GateConfig,
@@ -253,8 +255,13 @@ export class ContainerProvider implements DatabaseProvider {
       await this.close();
       throw unreachableError(options.image, error);
     }
-    this.notes.push(`PostgreSQL ${this.info.serverVersion} in a container (${options.image})`);
+    this.ownNotes.push(`PostgreSQL ${this.info.serverVersion} in a container (${options.image})`);
     return this.info;
+  }
+
+  /** This provider's notes, then the server's (cluster-wide objects a step left and the run removed, …). */
+  get notes(): string[] {
+    return [...this.ownNotes, ...(this.server?.notes ?? this.serverNotes)];
   }
 
   async createScratch(): Promise<ScratchDatabase> {
@@ -269,6 +276,7 @@ export class ContainerProvider implements DatabaseProvider {
 
   async close(): Promise<void> {
     const { server, container, runId, unregister } = this;
+    if (server) this.serverNotes = server.notes;
     this.server = null;
     this.container = null;
     this.info = null;
