@@ -547,7 +547,7 @@ describe('the Action bundle on a failing pull request', () => {
       }),
     );
     expect(run.stdout).toMatch(
-      /^::error::migration-gate: 1 changed migration\(s\), \d+ error\(s\).*the gate fails/m,
+      /^::error::migration-gate: 1 changed migration, \d+ errors?, \d+ warnings?: the gate fails/m,
     );
     expect(run.outputs.verdict).toBe('fail');
     expect(run.outputs['changed-count']).toBe('1');

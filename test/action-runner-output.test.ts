@@ -106,7 +106,7 @@ describe('runner output', () => {
     ).toBe(true);
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^::error::migration-gate: 1 changed migration\(s\), \d+ error\(s\).*the gate fails/,
+        /^::error::migration-gate: 1 changed migration, \d+ errors?, \d+ warnings?: the gate fails/,
       ),
     );
     expect(run.outputs.verdict).toBe('fail');

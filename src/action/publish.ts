@@ -13,6 +13,7 @@ import {
 import type { Report } from '../types.js';
 import type { ActionInputs } from './inputs.js';
 import { out } from './output.js';
+import { countsLine } from '../report/counts.js';
 
 /** GitHub's limit on one step's job summary is 1 MiB of UTF-8; a little is kept in reserve. */
 const SUMMARY_BYTES = 1_000_000;
@@ -81,9 +82,7 @@ export async function publish(
   core.setOutput('changed-count', String(report.migrations.length));
   core.setOutput('comment-url', commentUrl);
 
-  const errors = report.findings.filter((f) => f.severity === 'error').length;
-  const warnings = report.findings.length - errors;
-  const line = `migration-gate: ${report.migrations.length} changed migration(s), ${errors} error(s), ${warnings} warning(s)`;
+  const line = `migration-gate: ${countsLine(report)}`;
   if (report.verdict === 'fail') out.setFailed(`${line}: the gate fails (see the job summary)`);
   else out.info(`${line}: the gate passes`);
 }

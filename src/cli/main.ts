@@ -7,6 +7,7 @@ import { createMigration } from '../new.js';
 import { signalExit } from '../roundtrip/cleanup.js';
 import { GateError, type Finding, type Report } from '../types.js';
 import { HELP, parseCliArgs } from './args.js';
+import { countsLine } from '../report/counts.js';
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIO {
@@ -72,12 +73,8 @@ export function formatFinding(f: Finding, cwd: string, base: string): string {
 }
 
 function summary(report: Report): string {
-  const errors = report.findings.filter((f) => f.severity === 'error').length;
-  const warnings = report.findings.length - errors;
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  const changed = report.migrations.length;
   const verdict = report.verdict === 'pass' ? 'passes' : 'fails';
-  return `migration-gate ${report.meta.command}: ${plural(changed, 'changed migration')}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}: the gate ${verdict}`;
+  return `migration-gate ${report.meta.command}: ${countsLine(report)}: the gate ${verdict}`;
 }
 
 /**

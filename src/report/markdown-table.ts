@@ -66,10 +66,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** Findings of each report migration, matched by name (and directory when two share a name). */
 export function findingsByMigration(report: Report): Map<ReportMigration, Finding[]> {
   const byName = new Map<string, Finding[]>();

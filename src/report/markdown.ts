@@ -7,12 +7,12 @@ import {
   migrationsTable,
   normalizeDir,
   ordered,
-  plural,
   safeSha,
   safeUrl,
   severityIcon,
   shaText,
 } from './markdown-table.js';
+import { plural } from './counts.js';
 
 /** GitHub's limit on the body of an issue comment, in characters. */
 export const COMMENT_LIMIT = 65_536;
