@@ -36,6 +36,7 @@ const NON_DEFAULT: Record<string, string> = {
   mode: 'lint',
   migrations: 'db/migrations\nservices/billing/migrations',
   format: 'sql',
+  dialect: 'cockroach',
   base: 'origin/release',
   database: 'embedded',
   'database-url': 'postgres://gate:s3cret@db.internal:5432/postgres',
@@ -137,6 +138,7 @@ describe('readInputs', () => {
       settings: {
         migrations: ['db/migrations', 'services/billing/migrations'],
         format: 'sql',
+        dialect: 'cockroach',
         base: 'origin/release',
         database: 'embedded',
         'database-url': 'postgres://gate:s3cret@db.internal:5432/postgres',

@@ -273,11 +273,17 @@ describe('migration-gate new', () => {
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     const created = report.migrations.find((m) => m.name.endsWith('_add_invoice_index'))!;
     expect([created.format, created.change]).toEqual(['sql', 'added']);
-    // Until the developer writes the downgrade and names a requirement, the gate says so.
-    expect(report.findings.filter((f) => f.migration === created.name).map((f) => f.rule)).toEqual([
+    // An untouched template does nothing (an empty up and an empty down): only the requirement is asked for.
+    const rules = (r: Report) => r.findings.filter((f) => f.migration === created.name).map((f) => f.rule);
+    expect(rules(report)).toEqual(['requirement-missing']);
+    expect(lint.code).toBe(0);
+    // Once the up part does something, the gate holds the migration back until the downgrade is written.
+    writeFileSync(join(dir, created.path), `${up}CREATE INDEX invoices_idx ON invoices (id);\n`);
+    const again = await run(['lint', '--dir', 'migrations', '-q', '--json', 'r.json'], dir);
+    expect(rules(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report)).toEqual([
       'down-missing',
       'requirement-missing',
     ]);
-    expect(lint.code).toBe(1);
+    expect(again.code).toBe(1);
   });
 });

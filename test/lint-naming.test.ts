@@ -38,7 +38,7 @@ describe('name-format', () => {
     });
     const [finding] = lintNaming(set([migration('202611211400_x')]), config);
     expect(finding!.message).toMatchInlineSnapshot(
-      `"name '202611211400_x' does not match the naming pattern /^V(?<version>\\d+)__(?<slug>\\w+)$/"`,
+      `"name '202611211400_x' does not match the naming pattern /^V(?<version>\\d+)__(?<slug>\\w+)$/; naming-pattern 'utc-minute' matches it"`,
     );
     expect(
       describeNamingPattern(

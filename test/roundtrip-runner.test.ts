@@ -233,13 +233,28 @@ describe('round-trip on a PostgreSQL server', () => {
     expect(finding.message).toMatch(
       /^up failed: BEGIN inside a migration that runs in a transaction: it would break/,
     );
-    // Paired SQL files cannot opt out (a directory holds one format): no dbmate or goose marker to suggest.
-    expect(finding.message).toMatch(/Remove it: this migration format always runs in a transaction$/);
+    // Paired SQL files opt out the way sqlx reads them.
+    expect(finding.message).toMatch(
+      /Remove it, or opt out of the transaction with '-- no-transaction' as the file's first line$/,
+    );
+  });
+
+  it('runs paired CREATE INDEX CONCURRENTLY / DROP INDEX CONCURRENTLY outside a transaction', async () => {
+    const set = await fixtureSet('concurrently');
+    expect(set.migrations.at(-1)!.transaction).toBe(false);
+    const outcome = await run([set]);
+    expect(outcome.findings).toEqual([]);
+    expect(outcome.results.get(set.migrations.at(-1)!.path)!.roundtrip).toMatchObject({
+      up: { status: 'pass' },
+      down: { status: 'pass' },
+      reup: { status: 'pass' },
+    });
   });
 
   it("fails CREATE INDEX CONCURRENTLY in a transaction with PostgreSQL's message, at its line", async () => {
     const set = await fixtureSet('concurrently');
     const changed = set.migrations.at(-1)!;
+    changed.transaction = true;
     const outcome = await run([set]);
     const finding = only(outcome.findings);
     expect(finding).toMatchObject({
@@ -249,7 +264,7 @@ describe('round-trip on a PostgreSQL server', () => {
       line: 2,
     });
     expect(finding.message).toBe(
-      'up failed: CREATE INDEX CONCURRENTLY cannot run inside a transaction block',
+      "up failed: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; opt out of the transaction with '-- no-transaction' as the file's first line",
     );
   });
 

@@ -45,7 +45,12 @@ describe('transaction control', () => {
     expect(tail({ dialect: 'sql-migrate' })).toBe(
       "Remove it, or opt out of the transaction with '-- +migrate Up notransaction'",
     );
-    expect(tail({ dialect: 'pair' })).toBe('Remove it: this migration format always runs in a transaction');
+    expect(tail({ dialect: 'pair' })).toBe(
+      "Remove it, or opt out of the transaction with '-- no-transaction' as the file's first line",
+    );
+    expect(tail({ dialect: 'folder' })).toBe(
+      "Remove it, or opt out of the transaction with 'run_in_transaction = false' in the folder's metadata.toml",
+    );
     expect(tail({ dialect: null })).toBe('Remove it: this migration format always runs in a transaction');
   });
 });
@@ -131,7 +136,7 @@ describe('sql executor on PostgreSQL', () => {
     );
     expect(error).toMatchObject({ line: 2, path: 'u.sql' });
     expect((error as Error).message).toMatch(
-      /Remove it: this migration format always runs in a transaction$/,
+      /Remove it, or opt out of the transaction with '-- no-transaction' as the file's first line$/,
     );
     expect((await client.query("SELECT to_regclass('public.u') AS t")).rows[0].t).toBeNull();
   });

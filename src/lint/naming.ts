@@ -34,6 +34,15 @@ function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** `; naming-pattern 'diesel' matches it` when another preset reads the name. */
+function presetHint(name: string, config: GateConfig): string {
+  const preset = Object.keys(NAMING_PRESETS).find(
+    (key) =>
+      NAMING_PRESETS[key] !== config.namingPattern.source && new RegExp(NAMING_PRESETS[key]!).test(name),
+  );
+  return preset ? `; naming-pattern '${preset}' matches it` : '';
+}
+
 function nameFindings(m: Migration, config: GateConfig, described: string, nowMs: number): Finding[] {
   const parsed = parseName(m.name, config.namingPattern);
   const at = { migration: m.name, path: m.path, line: 1 };
@@ -43,7 +52,7 @@ function nameFindings(m: Migration, config: GateConfig, described: string, nowMs
         rule: 'name-format',
         severity: 'error',
         ...at,
-        message: `name '${m.name}' does not match the naming pattern ${described}`,
+        message: `name '${m.name}' does not match the naming pattern ${described}${presetHint(m.name, config)}`,
       },
     ];
   }

@@ -16,11 +16,15 @@ export function transactionControl(statement: string): string | null {
   return match ? match[0].replace(/\s+/g, ' ').toUpperCase() : null;
 }
 
-/** How each SQL marker dialect opts a migration out of the transaction. */
+/** How each SQL layout opts a migration out of the transaction. */
 const OPT_OUT: Partial<Record<NonNullable<Migration['dialect']>, string>> = {
   dbmate: "'-- migrate:up transaction:false'",
   goose: "'-- +goose NO TRANSACTION'",
   'sql-migrate': "'-- +migrate Up notransaction'",
+  pair: "'-- no-transaction' as the file's first line",
+  folder: "'run_in_transaction = false' in the folder's metadata.toml",
+  'dialect-pair': "'.autocommit' before '.up.sql' in the file name, or '-- no-transaction' as its first line",
+  flyway: "'executeInTransaction=false' in '<file>.sql.conf'",
 };
 
 /**
@@ -88,7 +92,13 @@ export async function runStatements(
     if (transactional) await client.query('ROLLBACK').catch(() => undefined);
     const last = statements[statements.length - 1];
     const line = current ? errorLine(current, error) : (last?.line ?? null);
-    throw new StepError(pgErrorMessage(error), path, line, { cause: error });
+    // "cannot run inside a transaction block": the way out this layout offers.
+    const optOut = migration?.dialect ? OPT_OUT[migration.dialect] : undefined;
+    const hint =
+      transactional && optOut && (error as { code?: unknown }).code === '25001'
+        ? `; opt out of the transaction with ${optOut}`
+        : '';
+    throw new StepError(pgErrorMessage(error) + hint, path, line, { cause: error });
   }
 }
 
