@@ -81,6 +81,17 @@ function benchLint() {
     writeFileSync(join(mig, `${name}.up.sql`), `-- requirements: RL-${i}\n${up}\n`);
     writeFileSync(join(mig, `${name}.down.sql`), `${down}\n`);
   }
+  // The same history as a folder per migration (diesel's layout and names), every tenth with a metadata.toml.
+  const folders = join(dir, 'folders');
+  for (let i = 0; i < 2000; i++) {
+    const { up, down } = migrationSql(i);
+    const v = version(i);
+    const name = `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6, 8)}-${v.slice(8, 12)}00_create_table_${i}`;
+    mkdirSync(join(folders, name), { recursive: true });
+    writeFileSync(join(folders, name, 'up.sql'), `-- requirements: RL-${i}\n${up}\n`);
+    writeFileSync(join(folders, name, 'down.sql'), `${down}\n`);
+    if (i % 10 === 0) writeFileSync(join(folders, name, 'metadata.toml'), 'run_in_transaction = true\n');
+  }
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, '-c', 'user.email=b@b', '-c', 'user.name=b', 'add', '.');
   git(dir, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'history');
@@ -101,6 +112,17 @@ function benchLint() {
         cwd: dir,
         expect: 0,
       }),
+    ),
+  );
+  const diesel = ['--naming-pattern', 'diesel', '-q', '--no-forbidden-patterns'];
+  line(
+    'lint, a folder per migration (2,000 folders, no base)',
+    repeat(runs, () => time('node', [cli, 'lint', '--dir', 'folders', ...diesel], { cwd: dir, expect: 0 })),
+  );
+  line(
+    'lint, a folder per migration --base main',
+    repeat(runs, () =>
+      time('node', [cli, 'lint', '--dir', 'folders', '--base', 'main', ...diesel], { cwd: dir, expect: 0 }),
     ),
   );
   rmSync(dir, { recursive: true, force: true });
