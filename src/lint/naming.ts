@@ -34,16 +34,31 @@ function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** `; naming-pattern 'diesel' matches it` when another preset reads the name. */
-function presetHint(name: string, config: GateConfig): string {
-  const preset = Object.keys(NAMING_PRESETS).find(
-    (key) =>
-      NAMING_PRESETS[key] !== config.namingPattern.source && new RegExp(NAMING_PRESETS[key]!).test(name),
-  );
-  return preset ? `; naming-pattern '${preset}' matches it` : '';
+/**
+ * The other presets, the one that reads most of `names` first: a name's `name-format` finding suggests the first
+ * that reads it.
+ */
+function otherPresets(names: string[], config: GateConfig): { name: string; pattern: RegExp }[] {
+  const others = Object.entries(NAMING_PRESETS)
+    .filter(([, source]) => source !== config.namingPattern.source)
+    .map(([name, source]) => ({ name, pattern: new RegExp(source) }));
+  const counts = new Map(others.map((p) => [p.name, names.filter((n) => p.pattern.test(n)).length]));
+  return others.sort((a, b) => counts.get(b.name)! - counts.get(a.name)!);
 }
 
-function nameFindings(m: Migration, config: GateConfig, described: string, nowMs: number): Finding[] {
+/** `; naming-pattern 'diesel' matches it` when another preset reads the name. */
+function presetHint(name: string, presets: { name: string; pattern: RegExp }[]): string {
+  const preset = presets.find((p) => p.pattern.test(name));
+  return preset ? `; naming-pattern '${preset.name}' matches it` : '';
+}
+
+function nameFindings(
+  m: Migration,
+  config: GateConfig,
+  described: string,
+  nowMs: number,
+  presets: () => { name: string; pattern: RegExp }[],
+): Finding[] {
   const parsed = parseName(m.name, config.namingPattern);
   const at = { migration: m.name, path: m.path, line: 1 };
   if (!parsed.matches) {
@@ -52,7 +67,7 @@ function nameFindings(m: Migration, config: GateConfig, described: string, nowMs
         rule: 'name-format',
         severity: 'error',
         ...at,
-        message: `name '${m.name}' does not match the naming pattern ${described}${presetHint(m.name, config)}`,
+        message: `name '${m.name}' does not match the naming pattern ${described}${presetHint(m.name, presets())}`,
       },
     ];
   }
@@ -95,6 +110,12 @@ export function lintNaming(set: MigrationSet, config: GateConfig): Finding[] {
   const described = describeNamingPattern(config);
   const nowMs = config.now().getTime();
   const byVersion = new Map<string, Migration[]>();
+  let ranked: { name: string; pattern: RegExp }[] | null = null;
+  const presets = () =>
+    (ranked ??= otherPresets(
+      set.migrations.map((m) => m.name),
+      config,
+    ));
 
   for (const m of set.migrations) {
     const parsed = parseName(m.name, config.namingPattern);
@@ -104,7 +125,7 @@ export function lintNaming(set: MigrationSet, config: GateConfig): Finding[] {
       if (group) group.push(m);
       else byVersion.set(key, [m]);
     }
-    if (m.change !== 'unchanged') findings.push(...nameFindings(m, config, described, nowMs));
+    if (m.change !== 'unchanged') findings.push(...nameFindings(m, config, described, nowMs, presets));
   }
 
   for (const group of byVersion.values()) {
