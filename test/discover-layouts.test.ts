@@ -142,6 +142,16 @@ describe('a folder per migration', () => {
     );
   });
 
+  it('refuses in one line one folder of a folder-per-migration directory, naming the directory to use', async () => {
+    expect(
+      await gateError(discover(config(['fixtures/layouts/folder/2026-01-01-090000_create_orders']))),
+    ).toBe(
+      "migration directory 'fixtures/layouts/folder/2026-01-01-090000_create_orders' holds 2 .sql files but no " +
+        "migration ('down.sql' is none): it is one migration of a folder-per-migration directory: point the " +
+        "directory setting at 'fixtures/layouts/folder'",
+    );
+  });
+
   it('refuses in one line a directory of SQL files that no layout reads, naming the forms that are read', async () => {
     const tmp = await mkdtemp(path.join(tmpdir(), 'mg-unread-'));
     try {

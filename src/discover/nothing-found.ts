@@ -45,7 +45,12 @@ export async function nothingFoundError(
     const counts = countByExtension(direct);
     const example = direct[0]!;
     let hint: string;
-    if (forced !== 'auto') {
+    if (direct.includes('up.sql') || direct.includes('down.sql')) {
+      const parent = path.posix.dirname(dir);
+      hint = `it is one migration of a folder-per-migration directory: point the directory setting at ${
+        parent === '.' && dir === '.' ? 'the folder that holds it' : `'${parent}'`
+      }`;
+    } else if (forced !== 'auto') {
       const files = await mapLimit(direct, READ_CONCURRENCY, (name) =>
         loadFile(path.join(absDir, name), name, root),
       );
