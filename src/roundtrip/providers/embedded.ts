@@ -12,8 +12,8 @@ const START_TIMEOUT_MS = 60_000;
 /** What the output says about the embedded database. */
 export const EMBEDDED_NOTE =
   'embedded PostgreSQL (PGlite, WebAssembly): extensions must be loaded when it is created ' +
-  '(available: btree_gist, citext, hstore, ltree, pg_trgm, pgcrypto, uuid-ossp); CREATE INDEX CONCURRENTLY is known ' +
-  'to fail there; it serves one connection at a time; step timeouts are enforced by the gate, not by statement_timeout';
+  '(available: btree_gist, citext, hstore, ltree, pg_trgm, pgcrypto, uuid-ossp); it serves one connection at a time; ' +
+  'step timeouts are enforced by the gate, not by statement_timeout';
 
 /**
  * The worker's entry: the compiled `.js` next to this module (in `lib/`, or the worker bundle next to the
