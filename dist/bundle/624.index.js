@@ -1,3 +1,7 @@
+import { fileURLToPath as __mgFileURLToPath } from 'node:url';
+import { dirname as __mgDirname } from 'node:path';
+const __filename = __mgFileURLToPath(import.meta.url);
+const __dirname = __mgDirname(__filename);
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 export const id = 624;
 export const ids = [624];
