@@ -41,6 +41,7 @@ export type RuleId =
   | 'forbidden-pattern'
   | 'parse-error'
   | 'unsupported-migration'
+  | 'column-order'
   | 'storage-tampered';
 
 /** One direction (up or down) of a migration, with where its text starts in its file. */

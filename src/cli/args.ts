@@ -29,6 +29,7 @@ const OPTIONS = {
   'database-url': { type: 'string' },
   privileged: { type: 'boolean' },
   'stale-after': { type: 'string' },
+  'column-order': { type: 'string' },
   'postgres-image': { type: 'string' },
   json: { type: 'string' },
   markdown: { type: 'string' },
@@ -94,6 +95,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     'database-url': values['database-url'],
     privileged: values.privileged,
     'stale-after': hours(values['stale-after']),
+    'column-order': values['column-order'],
     'postgres-image': values['postgres-image'],
     json: values.json,
     markdown: values.markdown,
@@ -140,6 +142,8 @@ Options:
   --privileged              on a server URL, run the migrations as the URL's role (default: a role of
                             the run's own, without rights beyond its scratch database)
   --stale-after <h>         drop scratch databases and roles of earlier runs older than this (default 6)
+  --column-order <level>    a down that restores every column in another order: warning | error | off
+                                                                             (default warning)
   --postgres-image <image>  image for --database container                   (default postgres:18-alpine)
   --json <file>             write the JSON report
   --markdown <file>         write the traceability report (the PR comment's text)

@@ -80,6 +80,7 @@ export function defaultConfig(cwd: string): GateConfig {
     databaseUrl: null,
     privileged: false,
     staleAfterHours: DEFAULT_STALE_AFTER_HOURS,
+    columnOrder: 'warning',
     postgresImage: DEFAULT_POSTGRES_IMAGE,
     namingPattern: new RegExp(NAMING_PRESETS[DEFAULT_NAMING]!),
     namingPatternSource: DEFAULT_NAMING,

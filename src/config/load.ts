@@ -24,6 +24,7 @@ export interface Settings {
   'database-url'?: string;
   privileged?: boolean;
   'stale-after'?: number;
+  'column-order'?: string;
   'postgres-image'?: string;
   'naming-pattern'?: string;
   'requirement-pattern'?: string;
@@ -70,6 +71,7 @@ const fileSchema = z
     'database-url': z.string().optional(),
     privileged: z.boolean().optional(),
     'stale-after': z.number().optional(),
+    'column-order': z.string().optional(),
     'postgres-image': z.string().optional(),
     'naming-pattern': z.string().optional(),
     'requirement-pattern': z.string().optional(),
@@ -237,6 +239,13 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
       throw new GateError(`stale-after must be a positive number of hours; got '${s['stale-after']}'`);
     }
     config.staleAfterHours = s['stale-after'];
+  }
+  if (s['column-order'] !== undefined) {
+    const level = s['column-order'].trim();
+    if (level !== 'warning' && level !== 'error' && level !== 'off') {
+      throw new GateError(`column-order must be warning, error or off; got '${s['column-order']}'`);
+    }
+    config.columnOrder = level;
   }
   if (s['postgres-image']) config.postgresImage = s['postgres-image'];
   if (s['naming-pattern']) {

@@ -44,6 +44,8 @@ export interface GateConfig {
   privileged: boolean;
   /** Age in hours past which the scratch databases and roles of earlier runs on the same server are dropped. */
   staleAfterHours: number;
+  /** Severity of `column-order` (a down that restores every column, in another order), or `off`. */
+  columnOrder: 'warning' | 'error' | 'off';
   /** Image for the container provider. */
   postgresImage: string;
   /** Naming pattern with named groups `timestamp` or `version`, and `slug`. */

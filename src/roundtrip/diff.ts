@@ -177,3 +177,47 @@ export function nameDifferences(diffs: SchemaDifference[], max = 3): string {
   const named = shown.slice(0, max).map((d) => `${d.kind} ${d.name}`);
   return `${named.join(', ')}${shown.length > max ? ` and ${shown.length - max} more` : ''}`;
 }
+
+/** A table whose columns are the same before and after, in another order. */
+export interface ColumnOrderChange {
+  table: string;
+  before: string[];
+  after: string[];
+}
+
+/** Each table's column names in table order (by position), from a snapshot's columns. */
+function columnOrders(snapshot: Snapshot): Map<string, string[]> {
+  const byTable = new Map<string, { name: string; position: number }[]>();
+  for (const object of snapshot.objects.values()) {
+    if (object.kind !== 'column' || object.table === null || object.position === undefined) continue;
+    const list = byTable.get(object.table) ?? [];
+    list.push({ name: object.name.slice(object.table.length + 1), position: object.position });
+    byTable.set(object.table, list);
+  }
+  const orders = new Map<string, string[]>();
+  for (const [table, list] of byTable) {
+    orders.set(
+      table,
+      list.sort((a, b) => a.position - b.position).map((c) => c.name),
+    );
+  }
+  return orders;
+}
+
+/**
+ * Tables that hold the same columns in both snapshots, but in another order (a down that drops a column and
+ * adds it back puts it last). The schema comparison keys columns by name and does not see this; it matters to
+ * `SELECT *`, `INSERT` without a column list and `COPY`.
+ */
+export function columnOrderChanges(before: Snapshot, after: Snapshot): ColumnOrderChange[] {
+  const old = columnOrders(before);
+  const changes: ColumnOrderChange[] = [];
+  for (const [table, current] of columnOrders(after)) {
+    const previous = old.get(table);
+    if (!previous || previous.length !== current.length) continue;
+    if (previous.every((name, i) => name === current[i])) continue;
+    const same = new Set(previous);
+    if (current.every((name) => same.has(name))) changes.push({ table, before: previous, after: current });
+  }
+  return changes.sort((a, b) => compareText(a.table, b.table));
+}

@@ -4,7 +4,7 @@ import type { GateConfig } from '../config/types.js';
 import { GateError } from '../types.js';
 import type { Migration, MigrationSet, StepResult } from '../types.js';
 import { registerCleanup } from './cleanup.js';
-import { diffSnapshots, summarizeImpact } from './diff.js';
+import { columnOrderChanges, diffSnapshots, summarizeImpact } from './diff.js';
 import { ALEMBIC_EXCLUDED_TABLES } from './executors/index.js';
 import { applyBatches } from './history.js';
 import { hasCompleteWaiver, hasDown, isChanged, seconds } from './outcome.js';
@@ -14,7 +14,15 @@ import { attachScratch, closeScratch, openScratch } from './scratch.js';
 import type { Scratch } from './scratch.js';
 import { clusterScope, takeSnapshot } from './snapshot/index.js';
 import type { ClusterScope, Snapshot } from './snapshot/index.js';
-import { causes, failedStep, mismatchFinding, prepareSession, runWatched, stepFinding } from './step.js';
+import {
+  causes,
+  columnOrderFinding,
+  failedStep,
+  mismatchFinding,
+  prepareSession,
+  runWatched,
+  stepFinding,
+} from './step.js';
 import type { StepLabel, StepRecord } from './step.js';
 import { STORAGE_SCHEMA, logSql, scratchStorage } from './storage.js';
 import { StepError } from './types.js';
@@ -227,6 +235,12 @@ export class SetRun {
       this.outcome.findings.push(
         mismatchFinding(m, 'down-mismatch', downDiffs, { before: 'before up', after: 'after down' }),
       );
+    }
+    const columnOrder = this.config.columnOrder;
+    if (columnOrder !== 'off') {
+      for (const change of columnOrderChanges(s0, s2)) {
+        this.outcome.findings.push(columnOrderFinding(m, change, columnOrder));
+      }
     }
 
     const reup = await this.step(m, 'up', 're-up');

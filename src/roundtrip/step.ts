@@ -4,7 +4,7 @@ import { GateError } from '../types.js';
 import { redact } from '../redact.js';
 import type { Finding, Migration, RuleId } from '../types.js';
 import { describeDifference, nameDifferences } from './diff.js';
-import type { SchemaDifference } from './diff.js';
+import type { ColumnOrderChange, SchemaDifference } from './diff.js';
 import { executorFor } from './executors/index.js';
 import { errorText } from './providers/url.js';
 import { StepError } from './types.js';
@@ -284,6 +284,28 @@ export function mismatchFinding(
     ...(part ? { line: partLine(m, part) } : {}),
     message: redact(`${what}: ${nameDifferences(diffs)}`),
     details: diffs.map((d) => redact(describeDifference(d, labels))),
+  };
+}
+
+/**
+ * `column-order`: after down, a table holds the same columns as before up, in another order (named both ways).
+ */
+export function columnOrderFinding(
+  m: Migration,
+  change: ColumnOrderChange,
+  severity: 'warning' | 'error',
+): Finding {
+  const part = m.down;
+  return {
+    rule: 'column-order',
+    severity,
+    migration: m.name,
+    path: part?.path ?? m.path,
+    ...(part ? { line: partLine(m, part) } : {}),
+    message: redact(
+      `after down, the columns of ${change.table} are in another order: (${change.before.join(', ')}) before up, ` +
+        `(${change.after.join(', ')}) after down`,
+    ),
   };
 }
 

@@ -3,12 +3,13 @@ import { bool, commentOf, notExtensionMember, qualify, sortedArray, text, userSc
 
 /**
  * Table columns, keyed by name (never by position, so a column dropped and re-added compares equal):
- * type, nullability, default, identity, generation expression, collation, privileges, comment.
+ * type, nullability, default, identity, generation expression, collation, privileges, comment. The position
+ * is kept beside the compared properties, for the `column-order` rule.
  */
 export const columns: Inspector = {
   what: 'columns',
   sql: `
-SELECT n.nspname AS schema, c.relname AS table_name, a.attname AS name,
+SELECT n.nspname AS schema, c.relname AS table_name, a.attname AS name, a.attnum AS position,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_expr,
@@ -33,6 +34,7 @@ WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped
     name: qualify(row.schema, row.table_name, row.name),
     schema: row.schema,
     table: qualify(row.schema, row.table_name),
+    position: Number(row.position),
     props: {
       type: text(row.type),
       'not null': bool(row.not_null),

@@ -1,7 +1,8 @@
 /**
  * The snapshot's data model: what a catalog snapshot holds and how each object kind is read.
- * A snapshot is plain data (no OIDs, no positions, no current values), so two snapshots of the same
- * schema compare equal whichever database, session or server run produced them.
+ * A snapshot is plain data (no OIDs, no current values; column positions only beside the compared
+ * properties), so two snapshots of the same schema compare equal whichever database, session or server run
+ * produced them.
  */
 
 import type { ClusterScope } from './cluster.js';
@@ -84,6 +85,11 @@ export interface SchemaObject {
   label?: string;
   /** Compared property by property; key order is the order differences are listed. */
   props: Record<string, PropValue>;
+  /**
+   * A column's place in its table (`attnum`: gaps where columns were dropped). Not compared with the
+   * properties: only the `column-order` rule reads it, as the order of a table's columns.
+   */
+  position?: number;
 }
 
 /** Every object of the inspected database, keyed by `${kind} ${name}`. */
