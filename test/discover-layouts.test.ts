@@ -79,9 +79,11 @@ describe('a folder per migration', () => {
     const rules = lint([set], config(['fixtures/layouts/folder']));
     expect(rules.map((f) => f.rule)).toEqual(['name-format', 'name-format', 'name-format']);
     // The preset that reads most of the directory's names is the one suggested, the setup migration's too.
-    expect(rules[0]!.message).toMatch(/; naming-pattern 'diesel' matches it$/);
+    expect(rules[0]!.message).toMatch(
+      /; 'diesel' reads it \(and 3 of the 3 names in fixtures\/layouts\/folder\): /,
+    );
     expect(rules[1]!.message).toBe(
-      "name '2026-01-01-090000_create_orders' does not match the naming pattern utc-minute (<YYYYMMDDHHMM>_<slug>, slug [a-z0-9_]); naming-pattern 'diesel' matches it",
+      "name '2026-01-01-090000_create_orders' does not match the naming pattern utc-minute (<YYYYMMDDHHMM>_<slug>, slug [a-z0-9_]); 'diesel' reads it (and 3 of the 3 names in fixtures/layouts/folder): set naming-pattern: diesel in .migration-gate.yml, or pass --naming-pattern diesel",
     );
   });
 

@@ -38,7 +38,7 @@ describe('name-format', () => {
     });
     const [finding] = lintNaming(set([migration('202611211400_x')]), config);
     expect(finding!.message).toMatchInlineSnapshot(
-      `"name '202611211400_x' does not match the naming pattern /^V(?<version>\\d+)__(?<slug>\\w+)$/; naming-pattern 'utc-minute' matches it"`,
+      `"name '202611211400_x' does not match the naming pattern /^V(?<version>\\d+)__(?<slug>\\w+)$/; 'utc-minute' reads it: set naming-pattern: utc-minute in .migration-gate.yml, or pass --naming-pattern utc-minute"`,
     );
     expect(
       describeNamingPattern(
@@ -48,6 +48,60 @@ describe('name-format', () => {
         }),
       ),
     ).toBe('sequelize (<YYYYMMDDHHMMSS>-<slug>, slug [a-z0-9-])');
+  });
+
+  describe('names the preset that reads the directory, and how to set it', () => {
+    /** The hint of the first `name-format` finding for a directory of `names`, the last one added. */
+    function hintFor(names: string[]): string {
+      const migrations = names.map((n, i) =>
+        migration(n, { change: i === names.length - 1 ? 'added' : 'unchanged' }),
+      );
+      const findings = lintNaming(set(migrations, { dir: 'db/migrations' }), testConfig());
+      expect(findings.map((f) => f.rule)).toEqual(['name-format']);
+      return findings[0]!.message.slice(findings[0]!.message.indexOf(';') + 2);
+    }
+
+    it('utc-second for 14-digit dbmate and golang-migrate names (not sequential, which reads them too)', () => {
+      expect(
+        hintFor(['20240105104512_create_users', '20240106090000_add_email', '20240107120000_add_index']),
+      ).toBe(
+        "'utc-second' reads it (and 3 of the 3 names in db/migrations): set naming-pattern: utc-second in .migration-gate.yml, or pass --naming-pattern utc-second",
+      );
+    });
+
+    it('sequential for numbered names', () => {
+      expect(hintFor(['0001_init', '0002_add_users'])).toMatch(
+        /^'sequential' reads it \(and 2 of the 2 names in db\/migrations\): set naming-pattern: sequential in \.migration-gate\.yml, or pass --naming-pattern sequential$/,
+      );
+    });
+
+    it('sequelize for its dash-separated names', () => {
+      expect(hintFor(['20160619080644-create-users', '20160620080644-add-index'])).toMatch(
+        /^'sequelize' reads it .*--naming-pattern sequelize$/,
+      );
+    });
+
+    it("diesel for diesel's dated names and its setup migration", () => {
+      expect(
+        hintFor([
+          '00000000000000_diesel_initial_setup',
+          '2019-02-26-002946_create_users',
+          '2019-03-01-101010_add_x',
+        ]),
+      ).toMatch(/^'diesel' reads it \(and 3 of the 3 names in db\/migrations\): .*--naming-pattern diesel$/);
+    });
+
+    it('the preset that reads most of the directory when several read the name', () => {
+      // Sequential numbers read all four names, utc-second only the 14-digit ones.
+      expect(hintFor(['0001_init', '0002_users', '20240105104512_orders', '20240106104512_items'])).toMatch(
+        /^'sequential' reads it \(and 4 of the 4 names/,
+      );
+    });
+
+    it('no hint when no preset reads the name', () => {
+      const [finding] = lintNaming(set([migration('Add Users')]), testConfig());
+      expect(finding!.message).not.toContain(';');
+    });
   });
 
   it('leaves unchanged history alone', () => {

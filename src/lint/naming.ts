@@ -34,22 +34,40 @@ function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/**
- * The other presets, the one that reads most of `names` first: a name's `name-format` finding suggests the first
- * that reads it.
- */
-function otherPresets(names: string[], config: GateConfig): { name: string; pattern: RegExp }[] {
-  const others = Object.entries(NAMING_PRESETS)
-    .filter(([, source]) => source !== config.namingPattern.source)
-    .map(([name, source]) => ({ name, pattern: new RegExp(source) }));
-  const counts = new Map(others.map((p) => [p.name, names.filter((n) => p.pattern.test(n)).length]));
-  return others.sort((a, b) => counts.get(b.name)! - counts.get(a.name)!);
+interface RankedPreset {
+  name: string;
+  pattern: RegExp;
+  /** How many of the directory's names it reads. */
+  reads: number;
 }
 
-/** `; naming-pattern 'diesel' matches it` when another preset reads the name. */
-function presetHint(name: string, presets: { name: string; pattern: RegExp }[]): string {
+/**
+ * The other presets, the one that reads most of `names` first (ties keep the presets' order: timestamps before
+ * plain numbers): a name's `name-format` finding suggests the first that reads it.
+ */
+function otherPresets(names: string[], config: GateConfig): RankedPreset[] {
+  return Object.entries(NAMING_PRESETS)
+    .filter(([, source]) => source !== config.namingPattern.source)
+    .map(([name, source]) => {
+      const pattern = new RegExp(source);
+      return { name, pattern, reads: names.filter((n) => pattern.test(n)).length };
+    })
+    .sort((a, b) => b.reads - a.reads);
+}
+
+/**
+ * `; 'utc-second' reads it (and 3 of the 3 names in db/migrations): set naming-pattern: utc-second in
+ * .migration-gate.yml, or pass --naming-pattern utc-second` when another preset reads the name.
+ */
+function presetHint(name: string, presets: RankedPreset[], set: MigrationSet): string {
   const preset = presets.find((p) => p.pattern.test(name));
-  return preset ? `; naming-pattern '${preset.name}' matches it` : '';
+  if (!preset) return '';
+  const total = set.migrations.length;
+  const share = total > 1 ? ` (and ${preset.reads} of the ${total} names in ${set.dir})` : '';
+  return (
+    `; '${preset.name}' reads it${share}: set naming-pattern: ${preset.name} in .migration-gate.yml, ` +
+    `or pass --naming-pattern ${preset.name}`
+  );
 }
 
 function nameFindings(
@@ -57,7 +75,7 @@ function nameFindings(
   config: GateConfig,
   described: string,
   nowMs: number,
-  presets: () => { name: string; pattern: RegExp }[],
+  hint: (name: string) => string,
 ): Finding[] {
   const parsed = parseName(m.name, config.namingPattern);
   const at = { migration: m.name, path: m.path, line: 1 };
@@ -67,7 +85,7 @@ function nameFindings(
         rule: 'name-format',
         severity: 'error',
         ...at,
-        message: `name '${m.name}' does not match the naming pattern ${described}${presetHint(m.name, presets())}`,
+        message: `name '${m.name}' does not match the naming pattern ${described}${hint(m.name)}`,
       },
     ];
   }
@@ -110,12 +128,16 @@ export function lintNaming(set: MigrationSet, config: GateConfig): Finding[] {
   const described = describeNamingPattern(config);
   const nowMs = config.now().getTime();
   const byVersion = new Map<string, Migration[]>();
-  let ranked: { name: string; pattern: RegExp }[] | null = null;
-  const presets = () =>
-    (ranked ??= otherPresets(
-      set.migrations.map((m) => m.name),
-      config,
-    ));
+  let ranked: RankedPreset[] | null = null;
+  const hint = (name: string) =>
+    presetHint(
+      name,
+      (ranked ??= otherPresets(
+        set.migrations.map((m) => m.name),
+        config,
+      )),
+      set,
+    );
 
   for (const m of set.migrations) {
     const parsed = parseName(m.name, config.namingPattern);
@@ -125,7 +147,7 @@ export function lintNaming(set: MigrationSet, config: GateConfig): Finding[] {
       if (group) group.push(m);
       else byVersion.set(key, [m]);
     }
-    if (m.change !== 'unchanged') findings.push(...nameFindings(m, config, described, nowMs, presets));
+    if (m.change !== 'unchanged') findings.push(...nameFindings(m, config, described, nowMs, hint));
   }
 
   for (const group of byVersion.values()) {
