@@ -51,10 +51,20 @@ afterEach(async () => {
 });
 
 describe('round-trip on a PostgreSQL server', () => {
-  it('passes a clean history of 30 varied migrations with zero findings', async () => {
+  it('passes a clean history of 30 varied migrations with no error', async () => {
     const set = await fixtureSet('clean-30', { changedCount: 30 });
     const outcome = await run([set]);
-    expect(outcome.findings).toEqual([]);
+    // Its one finding is a warning: dropping a column and adding it back in down puts it last.
+    expect(outcome.findings).toEqual([
+      expect.objectContaining({
+        rule: 'column-order',
+        severity: 'warning',
+        migration: '202601051010_drop_customers_legacy_code',
+        message:
+          'after down, the columns of public.customers are in another order: ' +
+          '(id, email, name, legacy_code, created_at) before up, (id, email, name, created_at, legacy_code) after down',
+      }),
+    ]);
     expect(outcome.database).toEqual({ provider: 'url', serverVersion: expect.stringMatching(/^\d+/) });
     expect(outcome.results.size).toBe(30);
     for (const m of set.migrations) {
