@@ -1,5 +1,6 @@
 import { lstat, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { NAMING_PRESETS } from './config/defaults.js';
 import type { GateConfig } from './config/types.js';
 import { detectDirectoryFormat } from './discover/detect.js';
 import { repositoryRoot } from './discover/inside.js';
@@ -14,6 +15,17 @@ export interface NewMigrationOptions {
   /** Migration directory, relative to `config.cwd` (or absolute). */
   dir: string;
   slug: string;
+  /**
+   * True when `dir` is only the default (`migrations`), neither given with `--dir` nor configured: then the
+   * directory must exist already, `new` does not invent one.
+   */
+  defaultDir?: boolean;
+}
+
+/** The files written, relative to `config.cwd`, and what the user should know about them. */
+export interface NewMigrationResult {
+  files: string[];
+  notes: string[];
 }
 
 type Layout = { kind: 'sql'; dialect: SqlDialect } | { kind: 'umzug'; extension: string };
@@ -22,12 +34,14 @@ const NAME_SUFFIXES = ['.up.sql', '.down.sql', '.sql', ...MODULE_EXTENSIONS, '.p
 
 /**
  * Writes a new, correctly named migration with an up part, a down part and a `requirements:` line, in the
- * directory's own format (paired SQL files for an empty or missing directory). Returns the files written,
- * relative to `config.cwd`. Throws `GateError` for a slug the naming pattern rejects, an existing file, a
- * name that would not sort after the newest migration, and alembic directories.
+ * directory's own format (paired SQL files for an empty or missing directory) and naming (see
+ * `directoryNaming`). Returns the files written, relative to `config.cwd`. Throws `GateError` for a slug the
+ * naming pattern rejects, an existing file, a name that would not sort after the newest migration, a default
+ * directory that does not exist, and alembic directories.
  */
-export async function createMigration(opts: NewMigrationOptions): Promise<{ files: string[] }> {
-  const { config, slug } = opts;
+export async function createMigration(opts: NewMigrationOptions): Promise<NewMigrationResult> {
+  const { slug } = opts;
+  let config = opts.config;
   const absDir = resolve(config.cwd, opts.dir);
   const relDir = toPosix(relative(config.cwd, absDir)) || '.';
 
@@ -38,8 +52,25 @@ export async function createMigration(opts: NewMigrationOptions): Promise<{ file
   }
 
   const entries = await listDirectory(absDir, relDir);
+  if (entries === null && opts.defaultDir) {
+    throw new GateError(
+      `no migration directory given, and the default ${relDir} does not exist: ` +
+        `name it with --dir <path> (or migrations: in .migration-gate.yml)`,
+    );
+  }
   const layout = await chooseLayout(config, absDir, relDir, slug, entries !== null && entries.length > 0);
-  const existing = existingVersions(entries ?? [], config.namingPattern);
+  const names = existingNames(entries ?? [], layout);
+  const notes: string[] = [];
+  const naming = directoryNaming(config, names);
+  if (naming) {
+    config = { ...config, namingPattern: naming.pattern, namingPatternSource: naming.preset };
+    notes.push(
+      `${relDir} names its migrations as the preset ${naming.preset} reads them (${naming.reads} of ` +
+        `${names.length}), and naming-pattern ${opts.config.namingPatternSource} reads none: named like them; ` +
+        `set naming-pattern: ${naming.preset} in .migration-gate.yml so that lint reads them too`,
+    );
+  }
+  const existing = existingVersions(names, config.namingPattern);
   const name = newName(config, slug, existing);
 
   if (existing.names.has(name)) {
@@ -83,7 +114,7 @@ export async function createMigration(opts: NewMigrationOptions): Promise<{ file
       cause: error,
     });
   }
-  return { files: written.map((path) => toPosix(relative(config.cwd, path))) };
+  return { files: written.map((path) => toPosix(relative(config.cwd, path))), notes };
 }
 
 function toPosix(path: string): string {
@@ -156,20 +187,47 @@ interface Existing {
   newest: { name: string; version: string } | null;
 }
 
-function existingVersions(entries: string[], pattern: RegExp): Existing {
-  let newest: Existing['newest'] = null;
+/** Names of the migrations in the directory: file names without their suffixes, or the folders of a folder layout. */
+function existingNames(entries: string[], layout: Layout): string[] {
   const names = new Set<string>();
+  const folders = layout.kind === 'sql' && layout.dialect === 'folder';
   for (const entry of entries) {
     if (entry.startsWith('.') || entry.endsWith('.d.ts')) continue;
     const suffix = NAME_SUFFIXES.find((s) => entry.endsWith(s));
-    if (!suffix) continue;
-    const name = entry.slice(0, -suffix.length);
-    names.add(name);
+    if (suffix) names.add(entry.slice(0, -suffix.length));
+    else if (folders) names.add(entry);
+  }
+  return [...names];
+}
+
+/**
+ * The preset to name the new migration with when the configured naming pattern reads none of the directory's
+ * names and a preset reads them (the one that reads most; ties keep the presets' order, timestamps first): a
+ * folder of dbmate's 14-digit names gets a 14-digit name under the default utc-minute. Null to keep the
+ * configured pattern, which also wins as soon as it reads one name (a history that changed conventions).
+ */
+function directoryNaming(
+  config: GateConfig,
+  names: string[],
+): { preset: string; pattern: RegExp; reads: number } | null {
+  if (names.length === 0 || names.some((n) => config.namingPattern.test(n))) return null;
+  let best: { preset: string; pattern: RegExp; reads: number } | null = null;
+  for (const [preset, source] of Object.entries(NAMING_PRESETS)) {
+    const pattern = new RegExp(source);
+    const reads = names.filter((n) => pattern.test(n)).length;
+    if (reads > 0 && (!best || reads > best.reads)) best = { preset, pattern, reads };
+  }
+  return best;
+}
+
+function existingVersions(names: string[], pattern: RegExp): Existing {
+  let newest: Existing['newest'] = null;
+  for (const name of names) {
     const { version } = parseName(name, pattern);
     if (version === null) continue;
     if (!newest || compareVersions(version, newest.version) > 0) newest = { name, version };
   }
-  return { names, newest };
+  return { names: new Set(names), newest };
 }
 
 /**
@@ -179,12 +237,18 @@ function existingVersions(entries: string[], pattern: RegExp): Existing {
  */
 function newName(config: GateConfig, slug: string, existing: Existing): string {
   const now = config.now();
+  // The directory's own width first: to the second after a 14-digit name, else to the minute; diesel's
+  // dashed form (2026-11-21-143000) last.
   const timestamps = [formatTimestamp(now), formatTimestamp(now, true)];
+  if (existing.newest && /^\d{14}$/.test(existing.newest.version)) timestamps.reverse();
+  const dashed = formatTimestamp(now, true).replace(/^(\d{4})(\d{2})(\d{2})(\d{6})$/, '$1-$2-$3-$4');
+  const written = [...timestamps, dashed];
   const numbers = nextNumbers(existing.newest?.version ?? null);
   for (const separator of ['_', '-']) {
-    for (const version of timestamps) {
-      const name = `${version}${separator}${slug}`;
+    for (const text of written) {
+      const name = `${text}${separator}${slug}`;
       const parsed = parseName(name, config.namingPattern);
+      const version = text.replace(/\D/g, '');
       if (parsed.matches && parsed.isTimestamp && parsed.version === version && parsed.slug === slug)
         return name;
     }

@@ -286,4 +286,16 @@ describe('migration-gate new', () => {
     ]);
     expect(again.code).toBe(1);
   });
+
+  it('exits 2 without --dir or a configured directory when ./migrations does not exist', async () => {
+    const dir = join(tmp, 'new-nodir');
+    mkdirSync(dir, { recursive: true });
+    const r = await run(['new', 'add_x'], dir);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      'migration-gate: no migration directory given, and the default migrations does not exist: name it with --dir <path> (or migrations: in .migration-gate.yml)\n',
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });

@@ -131,6 +131,74 @@ describe('createMigration', () => {
     ]);
   });
 
+  describe("follows the directory's naming when the configured pattern reads none of its names", () => {
+    const dbmate = (name: string) =>
+      `-- migrate:up\nCREATE TABLE ${name} (id int);\n-- migrate:down\nDROP TABLE ${name};\n`;
+
+    it('a 14-digit dbmate marker file in a folder of 14-digit dbmate names, with a note naming the setting', async () => {
+      await put('db/migrations/20261101090000_create_users.sql', dbmate('users'));
+      await put('db/migrations/20261102090000_create_orders.sql', dbmate('orders'));
+      const now = () => new Date('2026-11-21T14:30:07Z');
+      const { files, notes } = await createMigration({
+        config: config({ now }),
+        dir: 'db/migrations',
+        slug: 'add_x',
+      });
+      expect(files).toEqual(['db/migrations/20261121143007_add_x.sql']);
+      expect(await read(files[0]!)).toMatch(/^-- migrate:up\n/);
+      expect(notes).toEqual([
+        'db/migrations names its migrations as the preset utc-second reads them (2 of 2), and naming-pattern ' +
+          'utc-minute reads none: named like them; set naming-pattern: utc-second in .migration-gate.yml so that lint reads them too',
+      ]);
+      // With that setting, lint reads every name.
+      const sets = await discover(config({ dirs: ['db/migrations'], ...preset('utc-second') }));
+      expect(lint(sets, config(preset('utc-second'))).filter((f) => f.rule.startsWith('name-'))).toEqual([]);
+    });
+
+    it('the next number, as padded, in a folder of sequential pairs', async () => {
+      await put('m/0007_init.up.sql', 'CREATE TABLE t (id int);');
+      await put('m/0007_init.down.sql', 'DROP TABLE t;');
+      const { files, notes } = await createMigration({ config: config(), dir: 'm', slug: 'next' });
+      expect(files).toEqual(['m/0008_next.up.sql', 'm/0008_next.down.sql']);
+      expect(notes[0]).toContain('the preset sequential reads them (1 of 1)');
+    });
+
+    it("diesel's dashed name and a folder in a folder-per-migration directory", async () => {
+      await put('m/2026-11-01-090000_create_users/up.sql', 'CREATE TABLE users (id int);');
+      await put('m/2026-11-01-090000_create_users/down.sql', 'DROP TABLE users;');
+      const { files } = await createMigration({ config: config(), dir: 'm', slug: 'add_x' });
+      expect(files).toEqual(['m/2026-11-21-143000_add_x/up.sql', 'm/2026-11-21-143000_add_x/down.sql']);
+    });
+
+    it('keeps the configured pattern as soon as it reads one name (a history that changed conventions)', async () => {
+      await put('m/0001_init.up.sql', 'CREATE TABLE t (id int);');
+      await put('m/0002_users.up.sql', 'CREATE TABLE u (id int);');
+      await put('m/202611010000_orders.up.sql', 'CREATE TABLE o (id int);');
+      const { files, notes } = await createMigration({ config: config(), dir: 'm', slug: 'add_x' });
+      expect(files[0]).toBe('m/202611211430_add_x.up.sql');
+      expect(notes).toEqual([]);
+    });
+  });
+
+  it('does not invent the default directory: one line saying so', async () => {
+    const message = await failure(
+      createMigration({ config: config(), dir: 'migrations', slug: 'add_x', defaultDir: true }),
+    );
+    expect(message).toBe(
+      'no migration directory given, and the default migrations does not exist: name it with --dir <path> (or migrations: in .migration-gate.yml)',
+    );
+    expect(await readdir(cwd)).toEqual([]);
+    // An existing default directory is used.
+    await mkdir(join(cwd, 'migrations'));
+    const { files } = await createMigration({
+      config: config(),
+      dir: 'migrations',
+      slug: 'add_x',
+      defaultDir: true,
+    });
+    expect(files[0]).toBe('migrations/202611211430_add_x.up.sql');
+  });
+
   it("writes an umzug module with the directory's extension", async () => {
     const module =
       'export async function up({ context }) { await context.sql("select 1"); }\n' +

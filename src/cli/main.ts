@@ -117,8 +117,15 @@ export async function runCli(argv: string[], rawIO: CliIO = defaultIO()): Promis
     if (args.command === 'new') {
       const [slug, ...extra] = args.positionals;
       if (!slug || extra.length > 0) throw new GateError('usage: migration-gate new <slug> [--dir <path>]');
-      const { files } = await createMigration({ config, dir: config.dirs[0]!, slug });
+      const configured = [args.settings.migrations, fileSettings.migrations].some((d) => d && d.length > 0);
+      const { files, notes } = await createMigration({
+        config,
+        dir: config.dirs[0]!,
+        slug,
+        defaultDir: !configured,
+      });
       for (const file of files) io.stdout(`created ${file}\n`);
+      for (const note of notes) io.stderr(`note: ${line1(note)}\n`);
       return 0;
     }
     if (args.positionals.length > 0) {
