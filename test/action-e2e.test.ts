@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertServerReachable, TEST_DATABASE_URL } from './helpers/db.js';
+import { admin, assertServerReachable, TEST_DATABASE_URL } from './helpers/db.js';
 import { BOT_LOGIN, start, TOKENS, type FakeGitHub } from './helpers/fake-github.js';
 
 /*
@@ -250,19 +249,9 @@ function pullRequest(
 const INVOICE_TOTAL_UP = 'ALTER TABLE invoices ADD COLUMN total_cents bigint NOT NULL DEFAULT 0;\n';
 const INVOICE_TOTAL_DOWN = 'ALTER TABLE invoices DROP COLUMN total_cents;\n';
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Scratch databases the gate's role owns: the url provider must drop every one it creates. */
 async function leftoverDatabases(): Promise<string[]> {
-  return withAdmin(async (client) => {
+  return admin(async (client) => {
     const { rows } = await client.query<{ datname: string }>(
       `SELECT d.datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
         WHERE r.rolname = $1 AND d.datname LIKE 'migration\\_gate\\_%'`,
@@ -287,7 +276,7 @@ beforeAll(async () => {
   // same server meanwhile.
   role = `mg_e2e_${randomBytes(5).toString('hex')}`;
   password = `pw${randomBytes(8).toString('hex')}`;
-  await withAdmin((client) =>
+  await admin((client) =>
     client.query(`CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE PASSWORD '${password}'`),
   );
   const url = new URL(TEST_DATABASE_URL);
@@ -303,7 +292,7 @@ afterAll(async () => {
   await fake?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   if (role) {
-    await withAdmin(async (client) => {
+    await admin(async (client) => {
       for (const name of await leftoverDatabases()) {
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }

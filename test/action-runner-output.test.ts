@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   commandLines,
@@ -9,7 +8,7 @@ import {
   REPO,
   runAction,
 } from './helpers/action-run.js';
-import { assertServerReachable, TEST_DATABASE_URL } from './helpers/db.js';
+import { admin, assertServerReachable, TEST_DATABASE_URL } from './helpers/db.js';
 import { BOT_LOGIN, start, TOKENS, type FakeGitHub } from './helpers/fake-github.js';
 
 /*
@@ -21,16 +20,6 @@ let fake: FakeGitHub;
 let role: string;
 let password: string;
 let databaseUrl: string;
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 beforeAll(async () => {
   await assertServerReachable();

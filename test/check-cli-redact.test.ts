@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
-import { TEST_DATABASE_URL } from './helpers/db.js';
+import { admin, TEST_DATABASE_URL } from './helpers/db.js';
 
 /**
  * A migration can throw anything it can reach: the connection's password, the process's arguments. None of
@@ -17,16 +17,6 @@ const role = `mg_leak_${process.pid}`;
 const password = randomBytes(24).toString('base64url');
 let url: string;
 let tmp: string;
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function write(file: string, text: string): void {
   mkdirSync(join(file, '..'), { recursive: true });

@@ -1,11 +1,10 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import type { Report } from '../src/types.js';
-import { TEST_DATABASE_URL } from './helpers/db.js';
+import { admin, TEST_DATABASE_URL } from './helpers/db.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -15,16 +14,6 @@ const run = (args: string[], cwd = root) => cli(args, cwd);
 const role = `mg_check_${process.pid}`;
 let url: string;
 let tmp: string;
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const scratchDatabases = () =>
   admin(async (c) =>

@@ -12,7 +12,7 @@ import type { UrlProviderOptions } from '../src/roundtrip/providers/url.js';
 import { runRoundTrips } from '../src/roundtrip/runner.js';
 import type { RoundTripOutcome } from '../src/roundtrip/runner.js';
 import type { MigrationSet } from '../src/types.js';
-import { TEST_DATABASE_URL, assertServerReachable } from './helpers/db.js';
+import { admin, assertServerReachable, TEST_DATABASE_URL } from './helpers/db.js';
 import { roundTripConfig } from './roundtrip-support.js';
 
 /**
@@ -31,16 +31,6 @@ const plain = `mg_sandbox_plain_${suffix}`;
 let ownerUrl = '';
 let plainUrl = '';
 const dirs: string[] = [];
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function exists(kind: 'role' | 'database' | 'tablespace', name: string): Promise<boolean> {
   const sql = {

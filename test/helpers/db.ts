@@ -23,3 +23,14 @@ export async function assertServerReachable(): Promise<void> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** Runs `fn` on a new connection to the test server as its administrator role; the connection is closed after. */
+export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
