@@ -252,7 +252,14 @@ describe('help and version', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:');
-    expect(r.stdout).toContain('migration-gate check --dir db/migrations --database embedded');
+    expect(r.stdout).toContain(
+      'migration-gate check --base origin/main --dir db/migrations --database embedded',
+    );
+    // The examples lead with --base: without it, every shipped migration of an existing project is judged as new.
+    const examples = r.stdout.slice(r.stdout.indexOf('Examples'));
+    const commands = examples.split('\n').filter((l) => /^\s+migration-gate (check|lint) /.test(l));
+    expect(commands.length).toBeGreaterThan(3);
+    for (const command of commands) expect(command).toMatch(/^\s+migration-gate (check|lint) --base /);
   });
 
   it('without a command prints help and exits 2', async () => {

@@ -167,10 +167,12 @@ Options:
 Exit status: 0 the gate passes, 1 the gate found errors, 2 usage, configuration or infrastructure error.
 
 Examples:
-  migration-gate lint --dir db/migrations
-  migration-gate lint --dir db/migrations --base origin/main --json report.json
-  migration-gate check --dir db/migrations --database embedded
-  migration-gate check --dir db/migrations --database postgres://postgres:secret@localhost:5432/postgres
-  migration-gate check --format alembic --dir app/migrations/versions --database postgres://…
+  migration-gate check --base origin/main --dir db/migrations
+  migration-gate lint --base origin/main --dir db/migrations --json report.json
+  migration-gate check --base origin/main --dir db/migrations --database embedded
+  migration-gate check --base origin/main --dir db/migrations --database postgres://postgres:secret@localhost:5432/postgres
+  migration-gate check --base origin/main --format alembic --dir app/migrations/versions --database postgres://…
   migration-gate new add_invoice_index --dir db/migrations
+
+On an existing project give --base: without it every migration, shipped ones too, is judged as new.
 `;
