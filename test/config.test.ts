@@ -163,6 +163,19 @@ describe('forbidden-patterns in the configuration file', () => {
     expect(c.forbiddenPatterns[0]!.pattern.test('DROP TABLE users')).toBe(true);
   });
 
+  it("adds a pattern's own exclude to the default exclusions instead of replacing them", () => {
+    const c = resolveConfig('/work', {
+      'forbidden-patterns': [
+        { id: 'raw-ddl', pattern: 'DROP', exclude: ['app/admin/**', '**/node_modules/**'] },
+      ],
+    });
+    const exclude = c.forbiddenPatterns[0]!.exclude;
+    expect(exclude).toEqual(
+      expect.arrayContaining(['**/tests/**', '**/node_modules/**', '**/dist/**', 'app/admin/**']),
+    );
+    expect(exclude.filter((g) => g === '**/node_modules/**')).toHaveLength(1);
+  });
+
   it('turns the scan off with false, and names an invalid pattern', () => {
     expect(resolveConfig('/work', { 'forbidden-patterns': false }).forbiddenPatterns).toEqual([]);
     expect(() => resolveConfig('/work', { 'forbidden-patterns': [{ id: 'x', pattern: '(' }] })).toThrow(

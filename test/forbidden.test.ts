@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/defaults.js';
+import { resolveConfig } from '../src/config/load.js';
 import { codeLines, MAX_SCANNED_BYTES, scanForbidden } from '../src/lint/forbidden.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/forbidden/', import.meta.url));
@@ -55,6 +56,34 @@ describe('scanForbidden', () => {
     ]);
     config.forbiddenPatterns = [];
     expect(await scanForbidden(config)).toEqual([]);
+  });
+
+  it("never scans an installed package's files, with the README's configuration example", async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'mg-forbidden-'));
+    temps.push(work);
+    cpSync(path.join(FIXTURE, 'app'), path.join(work, 'node_modules/some-tool/fixtures/forbidden/app'), {
+      recursive: true,
+    });
+    cpSync(path.join(FIXTURE, 'src'), path.join(work, 'vendor-build/dist/src'), { recursive: true });
+    const example = resolveConfig(work, {
+      'forbidden-patterns': [
+        {
+          id: 'sqlalchemy-create-all',
+          pattern: '\\bcreate_all\\s*\\(',
+          include: ['**/*.py'],
+          exclude: ['**/tests/**'],
+        },
+      ],
+    });
+    expect(await scanForbidden(example)).toEqual([]);
+    // Even a pattern built in code with no exclusions at all leaves node_modules and build output alone.
+    const bare = defaultConfig(work);
+    bare.forbiddenPatterns = [
+      { id: 'any', pattern: /create_all|sync\(/, reason: 'r', include: ['**/*'], exclude: [] },
+    ];
+    expect(await scanForbidden(bare)).toEqual([]);
+    writeFileSync(path.join(work, 'app.py'), 'metadata.create_all(engine)\n');
+    expect((await scanForbidden(example)).map((f) => f.path)).toEqual(['app.py']);
   });
 
   it('skips node_modules, binary and huge files', async () => {

@@ -35,7 +35,8 @@ const TEST_FOLDERS = [
   '**/*_test.py',
   '**/conftest.py',
 ];
-const ALWAYS_EXCLUDED = [
+/** Other people's code and build output: never scanned, whatever a pattern's `exclude` says. */
+export const ALWAYS_EXCLUDED = [
   '**/node_modules/**',
   '**/.git/**',
   '**/dist/**',
@@ -44,7 +45,7 @@ const ALWAYS_EXCLUDED = [
   '**/site-packages/**',
 ];
 
-/** What the policy scan leaves out unless a pattern names its own `exclude`: test code, test data, vendored code. */
+/** What the policy scan leaves out (a pattern's own `exclude` adds to it): test code, test data, vendored code. */
 export const DEFAULT_SCAN_EXCLUDE = [...TEST_FOLDERS, ...ALWAYS_EXCLUDED];
 
 /** Default policy-scan patterns: implicit schema changes at application start-up. */

@@ -285,6 +285,8 @@ function compileForbidden(list: ForbiddenPatternSetting[]): ForbiddenPattern[] {
     pattern: compileRegex(`forbidden-patterns '${p.id}'`, p.pattern),
     reason: p.reason ?? `matches the forbidden pattern ${p.pattern}`,
     include: p.include ?? ['**/*'],
-    exclude: p.exclude ?? DEFAULT_SCAN_EXCLUDE,
+    // Added to the default exclusions, never replacing them: a pattern of one's own still skips tests,
+    // node_modules, vendored and build folders.
+    exclude: [...DEFAULT_SCAN_EXCLUDE, ...(p.exclude ?? []).filter((g) => !DEFAULT_SCAN_EXCLUDE.includes(g))],
   }));
 }

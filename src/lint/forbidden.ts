@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
+import { ALWAYS_EXCLUDED } from '../config/defaults.js';
 import type { ForbiddenPattern, GateConfig } from '../config/types.js';
 import { containment, repositoryRoot } from '../discover/inside.js';
 import type { Finding } from '../types.js';
@@ -129,7 +130,8 @@ function lineMatcher(pattern: RegExp): RegExp {
 
 /**
  * The `forbidden-pattern` policy scan: every file under the working directory that a pattern's `include`
- * globs select and its `exclude` globs do not is read line by line; each line whose code (comments left out)
+ * globs select and its `exclude` globs do not (nor `ALWAYS_EXCLUDED`: node_modules, virtual environments, build
+ * output, whatever the pattern says) is read line by line; each line whose code (comments left out)
  * matches the pattern is an error finding with its file, line and the pattern's reason. Binary files,
  * files over 2 MiB and files whose real path leaves the repository are skipped. Findings come sorted by path and line.
  */
@@ -140,7 +142,7 @@ export async function scanForbidden(config: GateConfig): Promise<Finding[]> {
     patterns.map((p) =>
       glob(p.include, {
         cwd: config.cwd,
-        ignore: p.exclude,
+        ignore: [...ALWAYS_EXCLUDED, ...p.exclude],
         onlyFiles: true,
         followSymbolicLinks: false,
         expandDirectories: false,
