@@ -36,6 +36,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'fail-on': { type: 'string' },
   'step-timeout': { type: 'string' },
+  data: { type: 'string' },
   'clock-skew': { type: 'string' },
   'naming-pattern': { type: 'string' },
   'requirement-pattern': { type: 'string' },
@@ -101,6 +102,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     markdown: values.markdown,
     'fail-on': values['fail-on'],
     'step-timeout': seconds('step-timeout', values['step-timeout']),
+    data: values.data,
     'clock-skew': seconds('clock-skew', values['clock-skew']),
     'naming-pattern': values['naming-pattern'],
     'requirement-pattern': values['requirement-pattern'],
@@ -150,6 +152,8 @@ Options:
   --config <file>           configuration file (default: .migration-gate.yml when present)
   --fail-on <level>         error | warning                                  (default error)
   --step-timeout <s>        time limit of one up or down step, in seconds    (default 300)
+  --data on|off             sample rows in the tables before each up, proven through the round-trip
+                                                                             (default on)
   --naming-pattern <p>      utc-minute | utc-second | sequential | sequelize | a regex with
                             named groups timestamp or version, and slug      (default utc-minute)
   --requirement-pattern <r> regex of one requirement ID                      (default [A-Z][A-Z0-9]+-\\d+)

@@ -12,6 +12,10 @@ export const NAMING_PRESETS: Record<string, string> = {
   diesel: `^(?:(?<timestamp>\\d{4}-\\d{2}-\\d{2}-\\d{6})|(?<version>0{14}))_(?<slug>${SLUG})$`,
   // `V1__init`, `V2.1__add_index`, `V202611211430__add_index`
   flyway: '^V(?<version>\\d+(?:[._]\\d+)*)__(?<slug>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)$',
+  // knex's `migrate:make`: `20240101120000_add_users` (UTC, to the second).
+  knex: '^(?<timestamp>\\d{14})_(?<slug>[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*)$',
+  // node-pg-migrate's `create`: `1700000000000_add-users` (a millisecond epoch), or its `utc` format (17 digits).
+  'node-pg-migrate': '^(?<version>\\d{13}|\\d{17})_(?<slug>[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*)$',
 };
 
 export const DEFAULT_NAMING = 'utc-minute';
@@ -89,6 +93,7 @@ export function defaultConfig(cwd: string): GateConfig {
     requireRequirements: false,
     failOn: 'error',
     stepTimeoutSec: DEFAULT_STEP_TIMEOUT_SEC,
+    data: true,
     clockSkewSec: DEFAULT_CLOCK_SKEW_SEC,
     alembicCommand: 'alembic',
     baselineSchema: null,

@@ -31,6 +31,8 @@ export interface Settings {
   'require-requirements'?: boolean;
   'fail-on'?: string;
   'step-timeout'?: number;
+  /** Sample rows: `on` | `off` (also true / false). */
+  data?: string | boolean;
   'clock-skew'?: number;
   'working-directory'?: string;
   'alembic-command'?: string;
@@ -78,6 +80,7 @@ const fileSchema = z
     'require-requirements': z.boolean().optional(),
     'fail-on': z.string().optional(),
     'step-timeout': z.number().optional(),
+    data: z.union([z.boolean(), z.string()]).optional(),
     'clock-skew': z.number().optional(),
     'alembic-command': z.string().optional(),
     'baseline-schema': z.string().optional(),
@@ -266,6 +269,7 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
       `step-timeout must be at most ${MAX_STEP_TIMEOUT_SEC} seconds (about 23 days); got '${config.stepTimeoutSec}'`,
     );
   }
+  if (s.data !== undefined) config.data = onOff('data', s.data);
   config.clockSkewSec = positive('clock-skew', s['clock-skew'], config.clockSkewSec, true);
   if (s['alembic-command']) config.alembicCommand = s['alembic-command'];
   if (s['baseline-schema']) config.baselineSchema = s['baseline-schema'];
@@ -277,6 +281,14 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
   if (s.markdown) config.markdownPath = resolve(baseCwd, s.markdown);
   if (s.debug !== undefined) config.debug = s.debug;
   return config;
+}
+
+/** `on` / `off` (or true / false, yes / no) as a boolean. */
+function onOff(name: string, value: string | boolean): boolean {
+  if (typeof value === 'boolean') return value;
+  if (/^(on|true|yes|1)$/i.test(value.trim())) return true;
+  if (/^(off|false|no|0)$/i.test(value.trim())) return false;
+  throw new GateError(`${name} must be on or off; got '${value}'`);
 }
 
 function compileForbidden(list: ForbiddenPatternSetting[]): ForbiddenPattern[] {

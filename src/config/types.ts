@@ -58,6 +58,11 @@ export interface GateConfig {
   failOn: Severity;
   /** Time limit of one up or down step. */
   stepTimeoutSec: number;
+  /**
+   * Sample rows (`check`): fill the tables before each changed migration's up and prove the rows survive the
+   * round-trip (`down-data-loss`, `data-up-failed`, `up-data-loss`).
+   */
+  data: boolean;
   /** How far in the future a timestamp may lie before `name-timestamp` fires. */
   clockSkewSec: number;
   alembicCommand: string;

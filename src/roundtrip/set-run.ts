@@ -12,6 +12,8 @@ import type { RoundTripOutcome, RoundTripResult } from './outcome.js';
 import { endClient } from './providers/url.js';
 import { attachScratch, closeScratch, openScratch } from './scratch.js';
 import type { Scratch } from './scratch.js';
+import { TripProbe, dataUpFailedFinding } from './data/probe.js';
+import type { LockObserver } from './impact/locks.js';
 import { clusterScope, takeSnapshot } from './snapshot/index.js';
 import type { ClusterScope, Snapshot } from './snapshot/index.js';
 import {
@@ -27,6 +29,15 @@ import type { StepLabel, StepRecord } from './step.js';
 import { STORAGE_SCHEMA, logSql, scratchStorage } from './storage.js';
 import { StepError } from './types.js';
 import type { DatabaseProvider, Direction, ScratchDatabase } from './types.js';
+
+/** How one step went. */
+interface StepRun {
+  ok: boolean;
+  timedOut: boolean;
+  result: StepResult;
+  /** The failed step's record, when it was not reported (`quiet`). */
+  record?: StepRecord;
+}
 
 /** The round-trip of one migration directory. */
 export class SetRun {
@@ -46,6 +57,8 @@ export class SetRun {
   /** Which cluster-wide objects the snapshots hold (read once). */
   private cluster: ClusterScope | null = null;
   private readonly timeoutMs: number;
+  /** Reads the locks of the first up of a changed migration just before it commits. */
+  private observer: LockObserver | null = null;
 
   constructor(
     private readonly set: MigrationSet,
@@ -197,9 +210,16 @@ export class SetRun {
     const trip = result.roundtrip!;
     this.outcome.results.set(m.path, result);
 
+    const probe = new TripProbe(() => this.scratch!.client, m, {
+      data: this.config.data,
+      exclude: [...(this.set.format === 'alembic' ? ALEMBIC_EXCLUDED_TABLES : []), ...(this.set.historyTables ?? [])],
+      runNotes: this.outcome.notes,
+    });
+    await probe.beforeUp(true);
     const s0 = this.current ?? (await this.snapshot());
     this.current = null;
-    const up = await this.step(m, 'up', 'up');
+    const up = await this.upWithRows(m, probe);
+    if (!up) return;
     trip.up = up.result;
     this.progress(
       `${tag}: up${up.ok ? '' : up.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(up.result.ms)})`,
@@ -212,9 +232,14 @@ export class SetRun {
     }
     this.applied.push(m.name);
     const s1 = await this.snapshot();
-    result.impact = summarizeImpact(diffSnapshots(s0, s1));
+    const upLoss = await probe.afterUp();
+    if (upLoss) this.outcome.findings.push(upLoss);
+    const schemaImpact = summarizeImpact(diffSnapshots(s0, s1));
+    result.impact = probe.impact(schemaImpact);
 
     if (waived || !hasDown(m)) {
+      probe.downSkipped(waived);
+      result.impact = probe.impact(schemaImpact);
       this.current = s1;
       this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
       return;
@@ -230,6 +255,8 @@ export class SetRun {
       return;
     }
     const s2 = await this.snapshot();
+    const downLoss = await probe.afterDown();
+    if (downLoss) this.outcome.findings.push(downLoss);
     const downDiffs = diffSnapshots(s0, s2);
     if (downDiffs.length > 0) {
       this.outcome.findings.push(
@@ -267,20 +294,55 @@ export class SetRun {
     }
   }
 
-  /** Runs one step through Umzug; failures are reported here and returned as `ok: false`. */
+  /**
+   * Runs one step through Umzug; failures are reported here (unless `quiet`: then the record is handed back)
+   * and returned as `ok: false`.
+   */
   private async step(
     m: Migration,
     direction: Direction,
     label: StepLabel,
-  ): Promise<{ ok: boolean; timedOut: boolean; result: StepResult }> {
+    quiet = false,
+  ): Promise<StepRun> {
     try {
       if (direction === 'up') await this.umzug().up({ migrations: [m.name] });
       else await this.umzug().down({ migrations: [m.name] });
       return { ok: true, timedOut: false, result: { status: 'pass', ms: this.last?.ms ?? 0 } };
     } catch (error) {
       const record = failedStep(error, this.set.dir, this.provider.kind);
-      this.report(record, label, null);
-      return { ok: false, timedOut: record.timedOut, result: { status: 'fail', ms: record.ms } };
+      if (!quiet) this.report(record, label, null);
+      return { ok: false, timedOut: record.timedOut, result: { status: 'fail', ms: record.ms }, record };
+    }
+  }
+
+  /**
+   * The first up, with the sample rows in the tables. When it fails with them, it runs again on a fresh database
+   * without them: a pass there makes the first failure `data-up-failed` (the round-trip goes on without rows), a
+   * failure there is `up-failed` as without rows. Null when the fresh database could not be built.
+   */
+  private async upWithRows(m: Migration, probe: TripProbe): Promise<StepRun | null> {
+    try {
+      this.observer = probe.observer;
+      const up = await this.step(m, 'up', 'up', probe.filled > 0);
+      if (up.ok || !up.record) return up;
+      if (up.timedOut) {
+        this.report(up.record, 'up', null);
+        return up;
+      }
+      this.dirty = true;
+      if (!(await this.rebuild())) return null;
+      await probe.beforeUp(false);
+      this.observer = probe.observer;
+      const empty = await this.step(m, 'up', 'up');
+      if (empty.ok) {
+        this.outcome.findings.push(
+          dataUpFailedFinding(up.record, this.config, this.provider.kind, this.scratch?.db.access),
+        );
+        probe.dropRows('sample rows not used: up fails with rows present (data-up-failed)');
+      }
+      return empty;
+    } finally {
+      this.observer = null;
     }
   }
 
@@ -310,6 +372,7 @@ export class SetRun {
         config: this.config,
         kind: this.provider.kind,
         timeoutMs: this.timeoutMs,
+        ...(direction === 'up' && this.observer ? { beforeCommit: this.observer.beforeCommit } : {}),
       },
       record,
     );

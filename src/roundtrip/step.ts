@@ -112,6 +112,8 @@ export interface StepPlace {
   config: GateConfig;
   kind: DatabaseProvider['kind'];
   timeoutMs: number;
+  /** See `StepContext.beforeCommit`. */
+  beforeCommit?: (client: pg.Client) => Promise<void>;
 }
 
 /**
@@ -128,6 +130,7 @@ export async function runGuarded(place: StepPlace, record: StepRecord): Promise<
     config: place.config,
     timeoutMs: place.timeoutMs,
     signal: controller.signal,
+    ...(place.beforeCommit ? { beforeCommit: place.beforeCommit } : {}),
   };
   let watchdog: NodeJS.Timeout | undefined;
   let settle: NodeJS.Timeout | undefined;
@@ -313,7 +316,7 @@ export function columnOrderFinding(
  * The line a finding about a whole part points at: its marker line in a single SQL file (the part starts on the
  * line after it), line 1 of a file of its own, the function of a module or revision.
  */
-function partLine(m: Migration, part: NonNullable<Migration['down']>): number {
+export function partLine(m: Migration, part: NonNullable<Migration['down']>): number {
   if (m.format !== 'sql') return part.startLine;
   return m.dialect === 'pair' ? 1 : Math.max(1, part.startLine - 1);
 }

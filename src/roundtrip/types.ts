@@ -67,6 +67,11 @@ export interface StepContext {
   timeoutMs: number;
   /** Aborted when the step ran out of time. */
   signal: AbortSignal;
+  /**
+   * Called on `client` inside the step's transaction just before it commits (the measured impact reads the
+   * locks the step holds); executors that run the step in a transaction of their own call it.
+   */
+  beforeCommit?: (client: pg.Client) => Promise<void>;
 }
 
 /** Runs one direction of one migration of a given format. */

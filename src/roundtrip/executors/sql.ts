@@ -72,6 +72,7 @@ export async function runStatements(
   path: string,
   transactional: boolean,
   migration?: Pick<Migration, 'dialect'>,
+  beforeCommit?: (client: pg.Client) => Promise<void>,
 ): Promise<void> {
   if (transactional) {
     for (const statement of statements) {
@@ -87,6 +88,7 @@ export async function runStatements(
       await client.query(statement.text);
     }
     current = null;
+    if (transactional && beforeCommit) await beforeCommit(client);
     if (transactional) await client.query('COMMIT');
   } catch (error) {
     if (transactional) await client.query('ROLLBACK').catch(() => undefined);
@@ -108,6 +110,6 @@ export const sqlExecutor: FormatExecutor = {
     const part = direction === 'up' ? migration.up : migration.down;
     if (!part || part.empty) return;
     const statements = splitStatements(part.text, part.startLine);
-    await runStatements(ctx.client, statements, part.path, migration.transaction, migration);
+    await runStatements(ctx.client, statements, part.path, migration.transaction, migration, ctx.beforeCommit);
   },
 };

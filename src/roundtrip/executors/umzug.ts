@@ -94,6 +94,7 @@ export const umzugExecutor: FormatExecutor = {
       await fn({ name: migration.name, path: absPath, context });
       const problem = notices?.problem();
       if (problem) throw new StepError(problem, relPath, null);
+      if (transactional) await ctx.beforeCommit?.(client);
       if (transactional) await client.query('COMMIT');
       const late = notices?.problem();
       if (late) throw new StepError(late, relPath, null);

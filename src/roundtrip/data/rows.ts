@@ -1,0 +1,63 @@
+/**
+ * Reads the rows of tables as text (every type has a text form), keyed by primary key when the table has one,
+ * for the comparisons of `compare.ts`. At most `ROW_LIMIT` rows of a table are read.
+ */
+import type { Queryable } from '../snapshot/model.js';
+import type { TableInfo } from './catalog.js';
+import { quoteIdent } from './catalog.js';
+
+/** Rows read per table; a table with more is `capped`. */
+export const ROW_LIMIT = 1000;
+
+/** The rows of one table, each value as text (null for NULL), columns in `columns` order. */
+export interface TableRows {
+  table: TableInfo;
+  columns: { name: string; attnum: number }[];
+  /** Indexes in `columns` of the primary key columns; empty: rows compare whole. */
+  key: number[];
+  rows: (string | null)[][];
+  capped: boolean;
+}
+
+/** The rows of each table (chunked into a few queries), by table name. */
+export async function readRows(
+  db: Queryable,
+  tables: { table: TableInfo; columns?: string[] }[],
+): Promise<Map<string, TableRows>> {
+  const out = new Map<string, TableRows>();
+  const plans = tables.map(({ table, columns }) => {
+    const cols = table.columns.filter((c) => !columns || columns.includes(c.name));
+    const key = table.primaryKey.every((k) => cols.some((c) => c.name === k))
+      ? table.primaryKey.map((k) => cols.findIndex((c) => c.name === k))
+      : [];
+    const values = cols.map((c) => `(${quoteIdent(c.name)})::pg_catalog.text`);
+    const array = values.length > 0 ? `ARRAY[${values.join(', ')}]` : 'ARRAY[]::pg_catalog.text[]';
+    const order =
+      key.length > 0 ? table.primaryKey.map(quoteIdent).join(', ') : values.length > 0 ? '1' : 'true';
+    const sql =
+      `(SELECT COALESCE(pg_catalog.json_agg(r.v), '[]') FROM ` +
+      `(SELECT ${array} AS v FROM ${table.sql} ORDER BY ${order} LIMIT ${ROW_LIMIT + 1}) r)`;
+    return { table, cols, key, sql };
+  });
+  for (let i = 0; i < plans.length; i += 100) {
+    const chunk = plans.slice(i, i + 100);
+    const sql = chunk.map((p, j) => `SELECT ${j} AS i, ${p.sql}::pg_catalog.text AS rows`).join(' UNION ALL ');
+    for (const row of (await db.query(sql)).rows) {
+      const plan = chunk[Number(row.i)]!;
+      const rows = JSON.parse(String(row.rows)) as (string | null)[][];
+      out.set(plan.table.name, {
+        table: plan.table,
+        columns: plan.cols.map((c) => ({ name: c.name, attnum: c.attnum })),
+        key: plan.key,
+        rows: rows.slice(0, ROW_LIMIT),
+        capped: rows.length > ROW_LIMIT,
+      });
+    }
+  }
+  return out;
+}
+
+/** The key of a row: its primary key values, or the whole row. */
+export function rowKey(rows: TableRows, row: (string | null)[]): string {
+  return JSON.stringify(rows.key.length > 0 ? rows.key.map((i) => row[i]) : row);
+}
