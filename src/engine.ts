@@ -3,7 +3,7 @@ import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { discover } from './discover/index.js';
-import { headSha, resolveBase, type ChangedFile } from './discover/git.js';
+import { changedFiles, headSha, resolveBase, type ChangedFile } from './discover/git.js';
 import { containment, repositoryRoot } from './discover/inside.js';
 import { lint } from './lint/index.js';
 import { scanForbidden } from './lint/forbidden.js';
@@ -88,7 +88,10 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
     const outcome = await runRoundTrips(
       runnable,
       skipBaseline ? { ...config, baselineSchema: null } : config,
-      { progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`) },
+      {
+        progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
+        changedFiles: (files) => touched(config, baseSha, options.changes, files),
+      },
     );
     database = outcome.database;
     results = outcome.results;
@@ -114,6 +117,27 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
     await writeMarkdownReport(config.markdownPath, redact(renderMarkdown(report, options.markdown ?? {})));
   progress(`[done] ${report.verdict} in ${elapsed()}`);
   return report;
+}
+
+/**
+ * Which of `files` the change set touched: the pull request's files when given, else a git diff against the
+ * merge base; without a base, every file.
+ */
+async function touched(
+  config: GateConfig,
+  baseSha: string | null,
+  changes: ChangedFile[] | undefined,
+  files: string[],
+): Promise<ReadonlySet<string>> {
+  if (files.length === 0) return new Set();
+  if (changes) {
+    const paths = new Set(changes.map((c) => c.path));
+    return new Set(files.filter((f) => paths.has(f)));
+  }
+  if (!baseSha) return new Set(files);
+  const inside = files.filter((f) => !f.startsWith('../') && !f.startsWith('/'));
+  if (inside.length === 0) return new Set();
+  return new Set((await changedFiles(config.cwd, baseSha, inside)).map((c) => c.path));
 }
 
 /**

@@ -45,11 +45,13 @@ const SCHEMA_DIFF_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'down-mismatch',
   'reup-mismatch',
   'baseline-drift',
+  'model-drift',
 ]);
 const SCHEMA_DIFF_TITLES: Partial<Record<RuleId, string>> = {
   'down-mismatch': 'Schema after down differs from before up',
   'reup-mismatch': 'Schema after re-up differs from after up',
   'baseline-drift': 'Schema after all migrations differs from the baseline',
+  'model-drift': 'Operations autogenerate would emit to make the schema match the models',
 };
 const PROVIDER_LABELS: Record<DatabaseInfo['provider'], string> = {
   embedded: 'embedded PGlite',

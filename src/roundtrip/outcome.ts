@@ -27,6 +27,11 @@ export interface RoundTripOptions {
   provider?: DatabaseProvider;
   /** Receives one line per step, e.g. `[2/5] 202611211430_add_index: down (1.2s)`. */
   progress?: (line: string) => void;
+  /**
+   * Which of these files (relative to the working directory) the change set touched; without it, every file
+   * counts as touched.
+   */
+  changedFiles?: (files: string[]) => Promise<ReadonlySet<string>>;
 }
 
 const CHANGED = new Set(['added', 'modified', 'renamed']);

@@ -5,6 +5,7 @@ import type { MigrationSet } from '../types.js';
 import { checkBaseline } from './baseline.js';
 import { beginRun, registerCleanup } from './cleanup.js';
 import { checkAlembicCommand } from './executors/index.js';
+import { checkModels, modelSets } from './model-check.js';
 import { isChanged } from './outcome.js';
 import type { RoundTripOptions, RoundTripOutcome } from './outcome.js';
 import { createProvider } from './providers/index.js';
@@ -27,12 +28,15 @@ export async function runRoundTrips(
 ): Promise<RoundTripOutcome> {
   const outcome: RoundTripOutcome = { database: null, notes: [], results: new Map(), findings: [] };
   const work = sets.filter((s) => s.migrations.some(isChanged));
-  if (work.length === 0 && !config.baselineSchema) {
+  // Every Alembic directory's models are compared with its revisions, changed or not.
+  const models = modelSets(sets);
+  if (work.length === 0 && !config.baselineSchema && models.length === 0) {
     outcome.notes.push('no changed migration: no database was started');
     return outcome;
   }
   // A missing Alembic is one configuration error, before any database is started.
-  const alembic = (config.baselineSchema ? sets : work).some((s) => s.format === 'alembic');
+  const alembic =
+    models.length > 0 || (config.baselineSchema ? sets : work).some((s) => s.format === 'alembic');
   if (alembic) await checkAlembicCommand(config);
   const provider = opts.provider ?? createProvider(config);
   const endRun = beginRun();
@@ -54,6 +58,18 @@ export async function runRoundTrips(
           sets,
           config,
           notes: outcome.notes,
+          applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
+        });
+        outcome.findings.push(...findings);
+      }
+      if (models.length > 0) {
+        const findings = await checkModels({
+          provider,
+          sets: models,
+          config,
+          notes: outcome.notes,
+          progress,
+          changed: opts.changedFiles ?? (async (files) => new Set(files)),
           applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
         });
         outcome.findings.push(...findings);

@@ -57,7 +57,7 @@ export function splitCommand(command: string): string[] {
 }
 
 /** The Alembic command line words (`config.alembicCommand`, default `alembic`). */
-function commandWords(config: GateConfig): string[] {
+export function commandWords(config: GateConfig): string[] {
   return splitCommand(config.alembicCommand.trim() || 'alembic');
 }
 
@@ -71,13 +71,13 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** Where Alembic runs for a migration directory, and whether a configuration was found there. */
-interface AlembicPlace {
+export interface AlembicPlace {
   cwd: string;
   /** True when `alembic.ini` was found, or the command names its configuration (`-c`/`--config`). */
   configured: boolean;
 }
 
-async function alembicPlace(config: GateConfig, dir: string): Promise<AlembicPlace> {
+export async function alembicPlace(config: GateConfig, dir: string): Promise<AlembicPlace> {
   const root = path.resolve(config.cwd);
   const words = commandWords(config);
   if (words.some((w) => w === '-c' || w === '--config' || w.startsWith('--config='))) {
@@ -123,7 +123,7 @@ export function alembicTarget(migration: Migration, direction: Direction): strin
 }
 
 /** The URL handed to Alembic: SQLAlchemy only accepts the `postgresql://` scheme. */
-function sqlalchemyUrl(url: string): string {
+export function sqlalchemyUrl(url: string): string {
   return url.replace(/^postgres:\/\//i, 'postgresql://');
 }
 
@@ -194,14 +194,14 @@ export async function readAlembicFailure(
   return { message: message ?? 'Alembic failed without saying why', file, line };
 }
 
-interface RunResult {
+export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   output: string;
 }
 
 /** Runs one Alembic command without a shell; stops it (SIGTERM, then SIGKILL) when `signal` aborts. */
-function runAlembic(
+export function runAlembic(
   words: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
@@ -249,7 +249,7 @@ function runAlembic(
   });
 }
 
-function notFound(words: string[], cwd: string, error: unknown): GateError {
+export function notFound(words: string[], cwd: string, error: unknown): GateError {
   const code = (error as { code?: string }).code;
   const reason =
     code === 'ENOENT'
