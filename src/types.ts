@@ -3,8 +3,25 @@
  * speaks these types; nothing here depends on GitHub, a database or the file system.
  */
 
-/** Migration file formats. `sql` covers paired files and every single-file marker dialect. */
-export type Format = 'sql' | 'umzug' | 'alembic';
+/**
+ * Migration file formats. `sql` covers paired files and every single-file marker dialect; `umzug`,
+ * `sequelize`, `knex` and `node-pg-migrate` are JavaScript/TypeScript modules, each called with the context its
+ * tool gives a migration.
+ */
+export type Format = 'sql' | 'umzug' | 'alembic' | 'sequelize' | 'knex' | 'node-pg-migrate';
+
+/** The module formats: files `<name>.js|.mjs|.cjs|.ts|.mts|.cts` run through Umzug. */
+export const MODULE_FORMATS = ['umzug', 'sequelize', 'knex', 'node-pg-migrate'] as const;
+
+/** True for a JavaScript/TypeScript module format. */
+export function isModuleFormat(format: Format | 'auto'): format is (typeof MODULE_FORMATS)[number] {
+  return (MODULE_FORMATS as readonly string[]).includes(format);
+}
+
+/** The family a format's files belong to: every module format reads as `umzug` modules. */
+export function familyOf(format: Format): 'sql' | 'umzug' | 'alembic' {
+  return isModuleFormat(format) ? 'umzug' : format;
+}
 
 /**
  * The concrete layout of an SQL migration: `pair` (`<name>.up.sql` + `.down.sql`), the single-file marker
@@ -151,6 +168,11 @@ export interface MigrationSet {
   outside?: { path: string; message: string }[];
   /** What discovery wants the reader to know (files run outside a transaction, files not round-tripped…). */
   notes?: string[];
+  /**
+   * Bookkeeping tables of the directory's tool (`public.SequelizeMeta`, the knexfile's `tableName`, …), left out
+   * of every snapshot.
+   */
+  historyTables?: string[];
 }
 
 export interface Finding {

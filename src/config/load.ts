@@ -133,7 +133,7 @@ export async function loadConfigFile(cwd: string, file: string | null): Promise<
   return parsed.data;
 }
 
-const FORMATS = ['auto', 'sql', 'umzug', 'alembic'] as const;
+const FORMATS = ['auto', 'sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate'] as const;
 const DATABASES = ['auto', 'embedded', 'container', 'url'] as const;
 const LEVELS = ['error', 'warning'] as const;
 

@@ -1,4 +1,4 @@
-import type { DeletedMigration, Migration } from '../types.js';
+import { familyOf, type DeletedMigration, type Migration } from '../types.js';
 import type { DirectoryFormat } from './detect.js';
 import { candidateKind, formatOfKind } from './detect.js';
 import { dialectFileRole } from './formats/dialect-pair.js';
@@ -54,7 +54,7 @@ function baseMigrationName(
   const fileName = inDir;
   if (detected?.dialect === 'folder') return null;
   const kind = candidateKind(fileName);
-  if (!kind || (detected && formatOfKind(kind) !== detected.format)) return null;
+  if (!kind || (detected && formatOfKind(kind) !== familyOf(detected.format))) return null;
   const stem = stemOf(fileName);
   if (detected?.dialect === 'dialect-pair') {
     const role = dialectFileRole(fileName);

@@ -2,10 +2,11 @@ import { constants } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Format, SqlDialect } from '../types.js';
-import { GateError } from '../types.js';
+import { GateError, familyOf, isModuleFormat, type MODULE_FORMATS } from '../types.js';
 import { isDialectPairFile } from './formats/dialect-pair.js';
 import { isFlywayFile } from './formats/flyway.js';
 import { detectSqlDialect, sqlFileRole } from './formats/sql.js';
+import { moduleTool } from './formats/tools.js';
 import { findModuleExports, moduleExtensionOf } from './formats/umzug.js';
 import { containment } from './inside.js';
 
@@ -14,7 +15,7 @@ export interface DirectoryFormat {
   format: Format;
   /** SQL layout for `sql` (null when no file shows it, e.g. every file is unreadable); null otherwise. */
   dialect: SqlDialect | null;
-  /** Most common module extension (`.ts`, `.js`, …) for `umzug`; null otherwise. */
+  /** Most common module extension (`.ts`, `.js`, …) for the module formats; null otherwise. */
   moduleExtension: string | null;
 }
 
@@ -58,7 +59,9 @@ export function formatOfKind(kind: CandidateKind): Format {
 
 /** What one file shows about its directory's format. */
 export type FormatVote =
-  { format: 'sql'; dialect: SqlDialect } | { format: 'umzug'; extension: string } | { format: 'alembic' };
+  | { format: 'sql'; dialect: SqlDialect }
+  | { format: (typeof MODULE_FORMATS)[number]; extension: string; certain: boolean }
+  | { format: 'alembic' };
 
 /**
  * What a file shows about its directory's format: `*.up.sql`/`*.down.sql` (by name), an SQL file with
@@ -77,8 +80,11 @@ export function fileVote(fileName: string, text: string | null): FormatVote | nu
     return dialect ? { format: 'sql', dialect } : null;
   }
   if (kind === 'module') {
-    if (text === null || !findModuleExports(text).up) return null;
-    return { format: 'umzug', extension: moduleExtensionOf(fileName)! };
+    const found = text === null ? null : findModuleExports(text);
+    if (!found?.up) return null;
+    const tool = moduleTool(found);
+    const format = isModuleFormat(tool.format) ? tool.format : 'umzug';
+    return { format, extension: moduleExtensionOf(fileName)!, certain: tool.certain };
   }
   if (kind === 'python') return text !== null && ALEMBIC_REVISION.test(text) ? { format: 'alembic' } : null;
   return null;
@@ -97,6 +103,9 @@ const VOTE_LABEL: Record<string, string> = {
   'sql:dialect-pair': 'dialect-suffixed SQL pair',
   'sql:flyway': 'Flyway SQL',
   umzug: 'umzug module',
+  sequelize: 'sequelize-cli module',
+  knex: 'knex module',
+  'node-pg-migrate': 'node-pg-migrate module',
   alembic: 'Alembic revision',
 };
 
@@ -119,7 +128,15 @@ export function detectFormat(
   }
   for (const file of files) {
     const vote = fileVote(file.name, file.text);
+    // A forced module format reads every module as its own.
+    if (vote && 'certain' in vote && forced !== 'auto' && isModuleFormat(forced)) vote.format = forced;
     if (vote && (forced === 'auto' || vote.format === forced)) votes.push({ name: file.name, vote });
+  }
+  // A module that shows no tool of its own takes the one the other modules show.
+  const tool = votes.find((v) => 'certain' in v.vote && v.vote.certain && v.vote.format !== 'umzug');
+  for (const v of votes) {
+    if (tool && 'certain' in v.vote && !v.vote.certain)
+      v.vote.format = tool.vote.format as typeof v.vote.format;
   }
   // Dialect-less files are the fallbacks of a dialect-suffixed directory, not a layout of their own.
   if (votes.some((v) => v.vote.format === 'sql' && v.vote.dialect === 'dialect-pair')) {
@@ -130,11 +147,11 @@ export function detectFormat(
   if (!first) {
     if (forced === 'auto') return null;
     const kinds = files.map((f) => candidateKind(f.name)).filter((k) => k !== null);
-    if (!kinds.some((k) => formatOfKind(k) === forced)) return null;
+    if (!kinds.some((k) => formatOfKind(k) === familyOf(forced))) return null;
     return {
       format: forced,
       dialect: null,
-      moduleExtension: forced === 'umzug' ? commonExtension(files) : null,
+      moduleExtension: isModuleFormat(forced) ? commonExtension(files) : null,
     };
   }
   const other = votes.find((v) => voteKey(v.vote) !== voteKey(first.vote));
@@ -146,9 +163,9 @@ export function detectFormat(
   }
   const vote = first.vote;
   if (vote.format === 'sql') return { format: 'sql', dialect: vote.dialect, moduleExtension: null };
-  if (vote.format === 'umzug') {
+  if (isModuleFormat(vote.format)) {
     const voters = votes.map((v) => ({ name: v.name }));
-    return { format: 'umzug', dialect: null, moduleExtension: commonExtension(voters) };
+    return { format: vote.format, dialect: null, moduleExtension: commonExtension(voters) };
   }
   return { format: 'alembic', dialect: null, moduleExtension: null };
 }

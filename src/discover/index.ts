@@ -1,7 +1,8 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { DeletedMigration, Format, Migration, MigrationSet } from '../types.js';
-import { GateError } from '../types.js';
+import { GateError, familyOf } from '../types.js';
 import { byVersion, classify, type BaseState } from './classify.js';
 import {
   candidateKind,
@@ -14,7 +15,9 @@ import {
   mapLimit,
   READ_CONCURRENCY,
 } from './detect.js';
+import { toolConventions, type ToolConvention } from './formats/conventions.js';
 import { readFolders } from './formats/folder.js';
+import { TOOL_HISTORY_TABLES } from './formats/tools.js';
 import { newMigration } from './formats/sql.js';
 import { changedFiles, listFilesAtBase, resolveBase, type ChangedFile } from './git.js';
 import { containment, repositoryRoot } from './inside.js';
@@ -33,7 +36,8 @@ export { detectDirectoryFormat, type DirectoryFormat } from './detect.js';
  * the migrations' `parseProblems`.
  */
 export async function discover(config: GateConfig, options: DiscoverOptions = {}): Promise<MigrationSet[]> {
-  const dirs = config.dirs.map((dir) => relativeDir(config.cwd, dir));
+  const conventions = await toolConventions(config.cwd);
+  const dirs = (await conventionalDirs(config, conventions)).map((dir) => relativeDir(config.cwd, dir));
   let base: BaseState | null = null;
   if (config.base) {
     const sha = options.baseSha ?? (await resolveBase(config.cwd, config.base));
@@ -51,7 +55,26 @@ export async function discover(config: GateConfig, options: DiscoverOptions = {}
   const root = await repositoryRoot(config.cwd);
   const sets: MigrationSet[] = [];
   for (const dir of dirs) sets.push(await discoverDirectory(config, dir, base, root));
+  for (const set of sets) {
+    if (set.format !== 'sequelize' && set.format !== 'knex' && set.format !== 'node-pg-migrate') continue;
+    const named = conventions.flatMap((c) => (c.tool === set.format && c.table ? [c.table] : []));
+    set.historyTables = [...new Set([...TOOL_HISTORY_TABLES[set.format], ...named])];
+  }
   return sets;
+}
+
+/**
+ * The configured directories; when that is the default `migrations` and no such folder exists, the directories
+ * the project's migration tools name (`.sequelizerc`, knexfile, node-pg-migrate's settings).
+ */
+async function conventionalDirs(config: GateConfig, conventions: ToolConvention[]): Promise<string[]> {
+  const named = [...new Set(conventions.flatMap((c) => (c.dir ? [c.dir] : [])))];
+  if (named.length === 0 || config.dirs.length !== 1 || config.dirs[0] !== 'migrations') return config.dirs;
+  const exists = await stat(path.join(config.cwd, 'migrations')).then(
+    () => true,
+    () => false,
+  );
+  return exists ? config.dirs : named;
 }
 
 /** Options of `discover`. */
@@ -103,7 +126,7 @@ async function discoverDirectory(
   const migrationLike = (name: string) => /^\d/.test(name) || parseName(name, config.namingPattern).matches;
   const candidates = names.filter((name) => {
     const kind = candidateKind(name);
-    return kind !== null && (forced === 'auto' || formatOfKind(kind) === forced);
+    return kind !== null && (forced === 'auto' || formatOfKind(kind) === familyOf(forced));
   });
   if (forced !== 'auto' && candidates.length === 0) {
     // Migrations of another format only: gating none of them would pass a gate that looked at nothing.

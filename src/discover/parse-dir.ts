@@ -1,5 +1,5 @@
 import type { GateConfig } from '../config/types.js';
-import type { Format, Migration } from '../types.js';
+import { familyOf, isModuleFormat, type Format, type Migration } from '../types.js';
 import { candidateKind, fileVote, formatOfKind, type DirectoryFormat, type LoadedFile } from './detect.js';
 import { dialectFileRole, parseDialectPairs } from './formats/dialect-pair.js';
 import { parseFlyway } from './formats/flyway.js';
@@ -77,7 +77,7 @@ export async function parseDirectory(
     dir,
     text: file.text!,
   });
-  const mine = files.filter((f) => formatOfKind(candidateKind(f.name)!) === detected.format);
+  const mine = files.filter((f) => formatOfKind(candidateKind(f.name)!) === familyOf(detected.format));
   const migrations: Migration[] = [];
 
   if (detected.format === 'sql' && detected.dialect === 'folder') {
@@ -157,12 +157,12 @@ export async function parseDirectory(
     return { migrations, notes };
   }
 
-  if (detected.format === 'umzug') {
+  if (isModuleFormat(detected.format)) {
     for (const file of mine) {
       if (file.problem) {
-        migrations.push(problemMigration(config, dir, file, 'umzug', null));
+        migrations.push(problemMigration(config, dir, file, detected.format, null));
       } else if (findModuleExports(file.text!).up || migrationLike(stemOf(file.name))) {
-        migrations.push(parseUmzugModule(source(file), config));
+        migrations.push(parseUmzugModule(source(file), config, detected.format));
       }
     }
     return { migrations, notes };

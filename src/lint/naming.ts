@@ -10,6 +10,8 @@ const PRESET_FORMS: Record<string, string> = {
   sequelize: '<YYYYMMDDHHMMSS>-<slug>, slug [a-z0-9-]',
   diesel: '<YYYY-MM-DD-HHMMSS>_<slug>, slug [a-z0-9_], or 00000000000000_<slug>',
   flyway: 'V<version>__<description>, version digits with . or _',
+  knex: '<YYYYMMDDHHMMSS>_<slug>, slug [A-Za-z0-9_-]',
+  'node-pg-migrate': '<millisecond epoch>_<slug>, slug [A-Za-z0-9_-]',
 };
 
 /**

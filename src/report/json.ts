@@ -190,7 +190,7 @@ const reportSchema = z.object({
     z.object({
       name: z.string(),
       path: z.string(),
-      format: z.enum(['sql', 'umzug', 'alembic']),
+      format: z.enum(['sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate']),
       change: z.enum(['added', 'modified', 'deleted', 'renamed', 'unchanged']),
       requirements: names,
       requirementsSource: z.enum(['tag', 'pull-request', 'none']).optional(),

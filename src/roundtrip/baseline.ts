@@ -23,6 +23,7 @@ export const BOOKKEEPING_TABLES = [
   'public.SequelizeMeta',
   'public.knex_migrations',
   'public.knex_migrations_lock',
+  'public.pgmigrations',
   'public.flyway_schema_history',
 ];
 

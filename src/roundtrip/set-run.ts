@@ -212,7 +212,10 @@ export class SetRun {
 
     const probe = new TripProbe(() => this.scratch!.client, m, {
       data: this.config.data,
-      exclude: [...(this.set.format === 'alembic' ? ALEMBIC_EXCLUDED_TABLES : []), ...(this.set.historyTables ?? [])],
+      exclude: [
+        ...(this.set.format === 'alembic' ? ALEMBIC_EXCLUDED_TABLES : []),
+        ...(this.set.historyTables ?? []),
+      ],
       runNotes: this.outcome.notes,
     });
     await probe.beforeUp(true);
@@ -298,12 +301,7 @@ export class SetRun {
    * Runs one step through Umzug; failures are reported here (unless `quiet`: then the record is handed back)
    * and returned as `ok: false`.
    */
-  private async step(
-    m: Migration,
-    direction: Direction,
-    label: StepLabel,
-    quiet = false,
-  ): Promise<StepRun> {
+  private async step(m: Migration, direction: Direction, label: StepLabel, quiet = false): Promise<StepRun> {
     try {
       if (direction === 'up') await this.umzug().up({ migrations: [m.name] });
       else await this.umzug().down({ migrations: [m.name] });
@@ -383,7 +381,11 @@ export class SetRun {
   }
 
   private async snapshot(): Promise<Snapshot> {
-    const exclude = this.set.format === 'alembic' ? { excludeTables: ALEMBIC_EXCLUDED_TABLES } : {};
+    const tables = [
+      ...(this.set.format === 'alembic' ? ALEMBIC_EXCLUDED_TABLES : []),
+      ...(this.set.historyTables ?? []),
+    ];
+    const exclude = tables.length > 0 ? { excludeTables: tables } : {};
     const scratch = this.scratch!;
     this.cluster ??= await clusterScope(scratch.admin, scratch.db.access);
     return takeSnapshot(scratch.admin, {

@@ -1,7 +1,7 @@
 import { parse } from '@babel/parser';
 import type { Node, Statement } from '@babel/types';
 import type { GateConfig } from '../../config/types.js';
-import type { Migration, MigrationPart } from '../../types.js';
+import type { Format, Migration, MigrationPart } from '../../types.js';
 import { applyAnnotations, newMigration, type SourceFile } from './sql.js';
 
 /** File extensions of umzug migration modules. */
@@ -24,6 +24,20 @@ export interface ExportedFunction {
   line: number;
   /** True when the function body does nothing: empty, only comments, or throws first. */
   empty: boolean;
+  /** The function's parameters (none for an expression that is not a literal function). */
+  params: ParamShape[];
+  /** True when the export is the literal `false` (node-pg-migrate's "no downgrade"). */
+  isFalse: boolean;
+}
+
+/** One parameter of an exported function, as written. */
+export interface ParamShape {
+  /** The parameter's name; null for a destructuring pattern. */
+  name: string | null;
+  /** The keys a destructuring pattern `{ context }` reads; null for a plain name. */
+  keys: string[] | null;
+  /** The name of its TypeScript type annotation (`Knex`, `MigrationBuilder`, `QueryInterface`), or null. */
+  type: string | null;
 }
 
 /** The `up` and `down` exports a module declares, read statically (the module is never executed). */
@@ -32,6 +46,10 @@ export interface ModuleExports {
   down: ExportedFunction | null;
   /** Set when the module cannot be parsed at all (then neither export is known). */
   syntaxError: ModuleSyntaxError | null;
+  /** knex's `export const config = { transaction: false }`: the literal `transaction` value, else null. */
+  transaction?: boolean | null;
+  /** True when the module exports `shorthands` (node-pg-migrate's type shorthands). */
+  shorthands?: boolean;
 }
 
 /** Where a module could not be parsed at all. */
@@ -158,11 +176,59 @@ function declarations(body: Statement[]): Map<string, Value> {
 
 type Exported = Map<string, { value: Value | null; at: Node }>;
 
+/** The exports read: the two directions, knex's `config` and node-pg-migrate's `shorthands`. */
+const TRACKED = new Set(['up', 'down', 'config', 'shorthands']);
+
+function paramsOf(node: Node): ParamShape[] {
+  const fn = unwrap(node);
+  if (
+    fn.type !== 'FunctionExpression' &&
+    fn.type !== 'ArrowFunctionExpression' &&
+    fn.type !== 'FunctionDeclaration' &&
+    fn.type !== 'ObjectMethod'
+  ) {
+    return [];
+  }
+  return fn.params.map((param) => {
+    const p = param.type === 'AssignmentPattern' ? param.left : param;
+    const annotation = 'typeAnnotation' in p ? p.typeAnnotation : null;
+    const typeNode = annotation?.type === 'TSTypeAnnotation' ? annotation.typeAnnotation : null;
+    const typeName =
+      typeNode?.type === 'TSTypeReference'
+        ? typeNode.typeName.type === 'Identifier'
+          ? typeNode.typeName.name
+          : typeNode.typeName.type === 'TSQualifiedName'
+            ? typeNode.typeName.right.name
+            : null
+        : null;
+    if (p.type === 'Identifier') return { name: p.name, keys: null, type: typeName };
+    if (p.type === 'ObjectPattern') {
+      const keys = p.properties.flatMap((prop) =>
+        prop.type === 'ObjectProperty' ? [keyName(prop.key, prop.computed) ?? ''] : [],
+      );
+      return { name: null, keys, type: typeName };
+    }
+    return { name: null, keys: null, type: typeName };
+  });
+}
+
+/** The literal `transaction` of an exported `config = { transaction: … }` object, else null. */
+function transactionSetting(value: Value | null): boolean | null {
+  const object = value?.expression ? unwrap(value.expression) : null;
+  if (object?.type !== 'ObjectExpression') return null;
+  for (const member of object.properties) {
+    if (member.type !== 'ObjectProperty' || keyName(member.key, member.computed) !== 'transaction') continue;
+    const v = unwrap(member.value);
+    return v.type === 'BooleanLiteral' ? v.value : null;
+  }
+  return null;
+}
+
 /** The `up` and `down` a module exports: ESM `export`, `export default { … }`, CommonJS `module.exports` / `exports.x`. */
 function exportsOf(body: Statement[]): Exported {
   const found: Exported = new Map();
   const add = (name: string | null, value: Value | null, at: Node) => {
-    if ((name === 'up' || name === 'down') && !found.has(name)) found.set(name, { value, at });
+    if (name !== null && TRACKED.has(name) && !found.has(name)) found.set(name, { value, at });
   };
   const members = (object: Node) => {
     if (object.type !== 'ObjectExpression') return;
@@ -233,26 +299,57 @@ export function findModuleExports(source: string): ModuleExports {
       if (!target || target === value) break;
       value = target;
     }
-    if (!value) return { text: text(entry.at), line: entry.at.loc!.start.line, empty: false };
+    if (!value) {
+      return {
+        text: text(entry.at),
+        line: entry.at.loc!.start.line,
+        empty: false,
+        params: [],
+        isFalse: false,
+      };
+    }
     let empty: boolean;
     if (value.body) empty = bodyIsEmpty(value.body);
     else if (value.reference || !value.expression) empty = false;
     else empty = EMPTY_EXPRESSIONS.has(text(value.expression).replace(/\s+/g, ' ').trim());
-    return { text: text(value.node), line: value.node.loc!.start.line, empty };
+    const isFalse = value.expression?.type === 'BooleanLiteral' && !value.expression.value && !value.body;
+    const params = paramsOf(value.node);
+    return { text: text(value.node), line: value.node.loc!.start.line, empty, params, isFalse };
   };
-  return { up: describe('up'), down: describe('down'), syntaxError: null };
+  let config = exported.get('config')?.value ?? null;
+  if (config?.reference) config = local.get(config.reference) ?? config;
+  return {
+    up: describe('up'),
+    down: describe('down'),
+    syntaxError: null,
+    transaction: transactionSetting(config),
+    shorthands: exported.has('shorthands'),
+  };
 }
 
+/** What an absent `down` export means for node-pg-migrate: the tool reverses `up` itself. */
+export const AUTOMATIC_DOWN = '(automatic reversal of up)';
+
+/** The hint of the missing-up problem, in the form the module's tool writes. */
+const UP_FORM: Partial<Record<Format, string>> = {
+  sequelize: 'module.exports = { async up(queryInterface, Sequelize) { … } }',
+  knex: 'exports.up = async function (knex) { … }',
+  'node-pg-migrate': 'exports.up = (pgm) => { … }',
+};
+
 /**
- * Parses an umzug migration module statically: `up`/`down` exports with their lines, `down: null` when there
- * is no down export, `down.empty` when the down does nothing; waiver and requirements from its comments.
+ * Parses a migration module statically: `up`/`down` exports with their lines, `down: null` when there is no
+ * down export, `down.empty` when the down does nothing; waiver and requirements from its comments. `format` is
+ * the module's tool: node-pg-migrate reverses an `up` without `down` itself, and `down = false` is no
+ * downgrade; a knex module's `config = { transaction: false }` runs it outside a transaction; sequelize-cli runs
+ * its migrations outside one (a migration opens its own with `queryInterface.sequelize.transaction()`).
  */
-export function parseUmzugModule(file: SourceFile, config: GateConfig): Migration {
+export function parseUmzugModule(file: SourceFile, config: GateConfig, format: Format = 'umzug'): Migration {
   const fileName = file.relPath.slice(file.relPath.lastIndexOf('/') + 1);
   const ext = moduleExtensionOf(fileName);
   const name = ext ? fileName.slice(0, -ext.length) : fileName;
   const migration = newMigration(
-    { name, dir: file.dir, path: file.relPath, files: [file.relPath], format: 'umzug', dialect: null },
+    { name, dir: file.dir, path: file.relPath, files: [file.relPath], format, dialect: null },
     config,
   );
   const found = findModuleExports(file.text);
@@ -260,6 +357,13 @@ export function parseUmzugModule(file: SourceFile, config: GateConfig): Migratio
     fn ? { path: file.relPath, text: fn.text, startLine: fn.line, empty: fn.empty } : null;
   migration.up = part(found.up);
   migration.down = part(found.down);
+  if (format === 'node-pg-migrate' && found.down?.isFalse)
+    migration.down = { ...migration.down!, empty: true };
+  if (format === 'node-pg-migrate' && !found.down && found.up && !found.syntaxError) {
+    migration.down = { path: file.relPath, text: AUTOMATIC_DOWN, startLine: found.up.line, empty: false };
+  }
+  if (format === 'sequelize' || (format === 'knex' && found.transaction === false))
+    migration.transaction = false;
   if (found.syntaxError) {
     migration.parseProblems.push({
       path: file.relPath,
@@ -270,7 +374,7 @@ export function parseUmzugModule(file: SourceFile, config: GateConfig): Migratio
     migration.parseProblems.push({
       path: file.relPath,
       line: null,
-      message: `no exported 'up' function found (write 'export async function up({ context }) { … }')`,
+      message: `no exported 'up' function found (write '${UP_FORM[format] ?? 'export async function up({ context }) { … }'}')`,
     });
   }
   applyAnnotations(migration, [file], config);

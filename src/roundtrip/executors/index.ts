@@ -1,6 +1,9 @@
 import type { Format } from '../../types.js';
 import type { FormatExecutor } from '../types.js';
 import { alembicExecutor } from './alembic.js';
+import { knexExecutor } from './knex.js';
+import { nodePgMigrateExecutor } from './node-pg-migrate.js';
+import { sequelizeExecutor } from './sequelize.js';
 import { sqlExecutor } from './sql.js';
 import { umzugExecutor } from './umzug.js';
 
@@ -13,6 +16,9 @@ const EXECUTORS: Record<Format, FormatExecutor> = {
   sql: sqlExecutor,
   umzug: umzugExecutor,
   alembic: alembicExecutor,
+  sequelize: sequelizeExecutor,
+  knex: knexExecutor,
+  'node-pg-migrate': nodePgMigrateExecutor,
 };
 
 /** The executor that runs migrations of `format`. */

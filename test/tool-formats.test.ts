@@ -1,0 +1,104 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NAMING_PRESETS } from '../src/config/defaults.js';
+import type { GateConfig } from '../src/config/types.js';
+import { discover } from '../src/discover/index.js';
+import { lint } from '../src/lint/index.js';
+import { UrlProvider } from '../src/roundtrip/providers/url.js';
+import { runRoundTrips } from '../src/roundtrip/runner.js';
+import { TEST_DATABASE_URL, assertServerReachable } from './helpers/db.js';
+import { TOOLS, installToolFixtures, toolFixture, type Tool } from './helpers/tool-fixtures.js';
+import { writeHistory } from './helpers/tool-histories.js';
+import { TrackingProvider, databasesLeft, roundTripConfig } from './roundtrip-support.js';
+
+const PRESET: Record<Tool, string> = {
+  sequelize: 'sequelize',
+  knex: 'knex',
+  'node-pg-migrate': 'node-pg-migrate',
+};
+
+/** A configuration rooted at the tool's fixture project, with the tool's naming preset. */
+export function toolConfig(tool: Tool, overrides: Partial<GateConfig> = {}): GateConfig {
+  return roundTripConfig({
+    cwd: toolFixture(tool),
+    namingPattern: new RegExp(NAMING_PRESETS[PRESET[tool]]!),
+    namingPatternSource: PRESET[tool],
+    ...overrides,
+  });
+}
+
+const LOSSY: Record<Tool, { name: string; index: string }> = {
+  sequelize: { name: '20240103120000-index-users-created', index: 'public.users_created_at_idx' },
+  knex: { name: '20240103120000_index_account_created', index: 'public.accounts_created_at_idx' },
+  'node-pg-migrate': { name: '1704283200000_index-order-total', index: 'public.orders_total_idx' },
+};
+
+const HISTORY_TABLES: Record<Tool, string[]> = {
+  sequelize: ['public.SequelizeMeta'],
+  knex: ['public.knex_migrations', 'public.knex_migrations_lock', 'public.knex_history'],
+  'node-pg-migrate': ['public.pgmigrations', 'public.pg_history'],
+};
+
+let provider: TrackingProvider | null = null;
+const made: string[] = [];
+
+beforeAll(async () => {
+  installToolFixtures();
+  await assertServerReachable();
+}, 600_000);
+
+afterEach(async () => {
+  const names = provider?.created.map((s) => s.name) ?? [];
+  provider = null;
+  expect(await databasesLeft(names)).toEqual([]);
+});
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(TOOLS)('%s migrations', (tool) => {
+  it('are found where the tool is configured to keep them, and detected as the tool', async () => {
+    const [set] = await discover(toolConfig(tool));
+    expect(set!.dir).toBe('db/migrations');
+    expect(set!.format).toBe(tool);
+    expect(set!.historyTables).toEqual(HISTORY_TABLES[tool]);
+    expect(set!.migrations.map((m) => m.format)).toEqual([tool, tool, tool]);
+    expect(lint([set!], toolConfig(tool)).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('run through Umzug with the tool: a forgotten index removal is a down-mismatch naming the index', async () => {
+    const config = toolConfig(tool);
+    const sets = await discover(config);
+    provider = new TrackingProvider(new UrlProvider(TEST_DATABASE_URL));
+    const outcome = await runRoundTrips(sets, config, { provider });
+    // The index left behind also makes the second up fail where it creates the index again.
+    expect(outcome.findings.map((f) => [f.rule, f.migration])).toEqual([
+      ['down-mismatch', LOSSY[tool].name],
+      ['reup-failed', LOSSY[tool].name],
+    ]);
+    expect(outcome.findings[0]!.message).toContain(`index ${LOSSY[tool].index}`);
+    expect(outcome.findings[1]!.message).toContain('already exists');
+    for (const m of sets[0]!.migrations.filter((m) => m.name !== LOSSY[tool].name)) {
+      expect(outcome.results.get(m.path)!.roundtrip).toMatchObject({
+        up: { status: 'pass' },
+        down: { status: 'pass' },
+        reup: { status: 'pass' },
+      });
+    }
+  });
+
+  it('pass a correct history of 30 migrations with zero findings', async () => {
+    const dir = writeHistory(tool, path.join(toolFixture(tool), '.tmp'), 30);
+    made.push(dir);
+    const config = toolConfig(tool, { dirs: [dir] });
+    const sets = await discover(config);
+    expect(sets[0]!.format).toBe(tool);
+    expect(sets[0]!.migrations).toHaveLength(30);
+    provider = new TrackingProvider(new UrlProvider(TEST_DATABASE_URL));
+    const outcome = await runRoundTrips(sets, config, { provider });
+    expect([...lint(sets, config), ...outcome.findings]).toEqual([]);
+    expect([...outcome.results.values()].every((r) => r.roundtrip?.reup.status === 'pass')).toBe(true);
+  });
+});
