@@ -7,6 +7,7 @@ import { changedFiles, headSha, resolveBase, type ChangedFile } from './discover
 import { containment, repositoryRoot } from './discover/inside.js';
 import { lint } from './lint/index.js';
 import { scanForbidden } from './lint/forbidden.js';
+import { plural } from './report/counts.js';
 import { buildReport, writeJsonReport } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';
 import { addSecret, redact } from './redact.js';
@@ -55,7 +56,8 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
   refuseReportOverInput(config, sets);
   await checkReportPaths(config);
 
-  progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
+  const count = sets.reduce((n, s) => n + s.migrations.length, 0);
+  progress(`[lint] ${plural(count, 'migration')} (${elapsed()})`);
   const findings: Finding[] = [...lint(sets, config), ...(await scanForbidden(config))];
   const baselineOutside = await baselineLeavesRepository(config);
   if (baselineOutside) findings.push(baselineOutside);

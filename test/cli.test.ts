@@ -30,6 +30,19 @@ describe('migration-gate lint', () => {
     expect(r.stdout).toMatch(/3 changed migrations, 0 errors, 0 warnings: the gate passes/);
   });
 
+  it('counts migrations in the progress line in the singular and the plural', async () => {
+    const one = join(tmp, 'one-migration');
+    mkdirSync(join(one, 'm'), { recursive: true });
+    cpSync(
+      join(root, 'fixtures/lint/clean/202611010900_create_customers.up.sql'),
+      join(one, 'm/202611010900_a.up.sql'),
+    );
+    expect((await run(['lint', '--dir', 'm'], one)).stderr).toMatch(/^\[lint\] 1 migration \(/m);
+    expect((await run(['lint', '--dir', 'fixtures/lint/clean'])).stderr).toMatch(
+      /^\[lint\] 3 migrations \(/m,
+    );
+  });
+
   it('prints findings as file:line rule message and exits 1', async () => {
     const r = await run(['lint', '--dir', 'fixtures/lint/down-missing', '-q']);
     expect(r.code).toBe(1);

@@ -92,9 +92,29 @@ describe('resolveBase', () => {
     expect(await resolveBase(repo, branchPoint)).toBe(branchPoint);
   });
 
-  it('says how to fetch a missing ref', async () => {
+  it('names what it tried, and suggests no fetch in a repository without a remote', async () => {
     expect(await gateError(resolveBase(repo, 'release'))).toBe(
-      "base ref 'release' not found in this clone: fetch it with 'git fetch origin release' or check out with 'fetch-depth: 0'",
+      "base ref 'release' not found in this clone (tried 'release' and 'origin/release'): this repository has no remote to fetch it from; name one of its branches, tags or commits (branches here: feature, main)",
+    );
+  });
+
+  it('suggests fetching only when the remote has the ref, or cannot be asked', async () => {
+    const clone = path.join(tmp, 'fetch-advice');
+    git(tmp, 'clone', '-q', '--branch', 'feature', repo, clone);
+    expect(await gateError(resolveBase(clone, 'nope'))).toBe(
+      "base ref 'nope' not found in this clone (tried 'nope' and 'origin/nope'): origin has no branch or tag 'nope' either; name one that exists (branches here: feature, origin/feature, origin/main)",
+    );
+    git(repo, 'branch', 'hotfix', 'main');
+    try {
+      expect(await gateError(resolveBase(clone, 'origin/hotfix'))).toBe(
+        "base ref 'origin/hotfix' not found in this clone (tried 'origin/hotfix'): origin has it: fetch it with 'git fetch origin hotfix'",
+      );
+    } finally {
+      git(repo, 'branch', '-D', 'hotfix');
+    }
+    git(clone, 'remote', 'set-url', 'origin', path.join(tmp, 'no-such-remote'));
+    expect(await gateError(resolveBase(clone, 'nope'))).toBe(
+      "base ref 'nope' not found in this clone (tried 'nope' and 'origin/nope'): if origin has it, fetch it with 'git fetch origin nope'",
     );
   });
 
@@ -109,8 +129,16 @@ describe('resolveBase', () => {
     const shallow = path.join(tmp, 'shallow');
     git(tmp, 'clone', '-q', '--depth', '1', '--no-single-branch', `file://${repo}`, shallow);
     expect(await gateError(resolveBase(shallow, 'release'))).toBe(
-      "base ref 'release' not found in this shallow clone: fetch it with 'git fetch origin release' or check out with 'fetch-depth: 0'",
+      "base ref 'release' not found in this shallow clone (tried 'release' and 'origin/release'): origin has no branch or tag 'release' either; name one that exists (branches here: feature, origin/feature, origin/main)",
     );
+    git(repo, 'tag', 'v9', 'main');
+    try {
+      expect(await gateError(resolveBase(shallow, 'v9'))).toBe(
+        "base ref 'v9' not found in this shallow clone (tried 'v9' and 'origin/v9'): origin has it: fetch it with 'git fetch origin v9' or check out with 'fetch-depth: 0'",
+      );
+    } finally {
+      git(repo, 'tag', '-d', 'v9');
+    }
     git(shallow, 'checkout', '-q', 'feature');
     expect(await gateError(resolveBase(shallow, 'main'))).toBe(
       "no merge base of 'main' and HEAD in this shallow clone: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')",
@@ -133,7 +161,7 @@ describe('resolveBase', () => {
     mkdirSync(fresh);
     git(fresh, 'init', '-q', '-b', 'main');
     expect(await gateError(resolveBase(fresh, 'main'))).toBe(
-      "base ref 'main' not found in this clone: fetch it with 'git fetch origin main' or check out with 'fetch-depth: 0'",
+      `the repository at '${fresh}' has no commit yet (HEAD): commit before comparing with 'main'`,
     );
     expect(await headSha(fresh)).toBeNull();
     expect(await headSha(repo)).toMatch(/^[0-9a-f]{40}$/);

@@ -472,7 +472,7 @@ describe('discover against a base ref', () => {
 
   it('fails with one line when the base ref is missing', async () => {
     expect(await gateError(discover(configFor(repo, ['app/db'], { base: 'develop' })))).toBe(
-      "base ref 'develop' not found in this clone: fetch it with 'git fetch origin develop' or check out with 'fetch-depth: 0'",
+      "base ref 'develop' not found in this clone (tried 'develop' and 'origin/develop'): this repository has no remote to fetch it from; name one of its branches, tags or commits (branches here: feature, main)",
     );
   });
 

@@ -106,16 +106,16 @@ export async function resolveBase(cwd: string, baseRef: string): Promise<string>
     }
   }
   if (!baseSha) {
-    const short = baseRef.replace(/^(refs\/heads\/|refs\/remotes\/origin\/|origin\/)/, '');
+    const head = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    if (head.code !== 0) {
+      throw new GateError(
+        `the repository at '${cwd}' has no commit yet (HEAD): commit before comparing with '${baseRef}'`,
+      );
+    }
+    const tried = candidates.map((c) => `'${c}'`).join(' and ');
     throw new GateError(
-      `base ref '${baseRef}' not found in this ${(await shallow()) ? 'shallow ' : ''}clone: ` +
-        `fetch it with 'git fetch origin ${short}' or check out with 'fetch-depth: 0'`,
-    );
-  }
-  const head = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  if (head.code !== 0) {
-    throw new GateError(
-      `the repository at '${cwd}' has no commit yet (HEAD): commit before comparing with '${baseRef}'`,
+      `base ref '${baseRef}' not found in this ${(await shallow()) ? 'shallow ' : ''}clone (tried ${tried}): ` +
+        (await missingRefAdvice(cwd, baseRef, await shallow())),
     );
   }
   const mergeBase = await git(cwd, ['merge-base', baseSha, 'HEAD']);
@@ -127,6 +127,68 @@ export async function resolveBase(cwd: string, baseRef: string): Promise<string>
     );
   }
   return mergeBase.stdout.trim();
+}
+
+/** How long asking a remote whether it has a ref may take before the advice says "if it has it". */
+const LS_REMOTE_TIMEOUT_MS = 10_000;
+
+/**
+ * Whether `remote` has a branch or tag `name`: true, false, or null when the remote cannot be asked (offline,
+ * credentials needed, too slow). Never prompts.
+ */
+function remoteHasRef(cwd: string, remote: string, name: string): Promise<boolean | null> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['ls-remote', '--exit-code', '--heads', '--tags', remote, name],
+      {
+        cwd,
+        timeout: LS_REMOTE_TIMEOUT_MS,
+        env: {
+          ...process.env,
+          ...GIT_ENV,
+          GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+        },
+      },
+      (error) => {
+        if (!error) resolve(true);
+        else resolve(error.code === 2 ? false : null);
+      },
+    );
+  });
+}
+
+/**
+ * What to do about a base ref that is not in the clone. Fetching is suggested only when a remote has the ref
+ * or cannot be asked; otherwise the advice names the branches that do exist.
+ */
+async function missingRefAdvice(cwd: string, baseRef: string, shallow: boolean): Promise<string> {
+  const remotes = (await git(cwd, ['remote'])).stdout.split('\n').filter(Boolean);
+  const refs = await git(cwd, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes']);
+  const known = refs.stdout
+    .split('\n')
+    .filter((r) => r && !r.endsWith('/HEAD') && !remotes.includes(r))
+    .slice(0, 6);
+  const existing = known.length > 0 ? ` (branches here: ${known.join(', ')})` : '';
+  if (remotes.length === 0) {
+    return `this repository has no remote to fetch it from; name one of its branches, tags or commits${existing}`;
+  }
+  const remote = remotes.includes('origin') ? 'origin' : remotes[0]!;
+  const escaped = remote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const short = baseRef.replace(
+    new RegExp(`^(refs/heads/|refs/tags/|refs/remotes/${escaped}/|${escaped}/)`),
+    '',
+  );
+  const fetch = `fetch it with 'git fetch ${remote} ${short}'${shallow ? " or check out with 'fetch-depth: 0'" : ''}`;
+  if (/^[0-9a-f]{7,64}$/i.test(short)) {
+    return shallow
+      ? `the commit may lie beyond this shallow clone's history: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')`
+      : `if ${remote} has that commit, run 'git fetch ${remote}'`;
+  }
+  const has = await remoteHasRef(cwd, remote, short);
+  if (has === true) return `${remote} has it: ${fetch}`;
+  if (has === null) return `if ${remote} has it, ${fetch}`;
+  return `${remote} has no branch or tag '${short}' either; name one that exists${existing}`;
 }
 
 /** Normalizes a directory for use as a git pathspec relative to `cwd`. */
