@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NAMING_PRESETS } from '../src/config/defaults.js';
@@ -45,6 +45,7 @@ const made: string[] = [];
 
 beforeAll(async () => {
   installToolFixtures();
+  for (const tool of TOOLS) mkdirSync(path.join(toolFixture(tool), '.tmp'), { recursive: true });
   await assertServerReachable();
 }, 600_000);
 
@@ -100,5 +101,52 @@ describe.each(TOOLS)('%s migrations', (tool) => {
     const outcome = await runRoundTrips(sets, config, { provider });
     expect([...lint(sets, config), ...outcome.findings]).toEqual([]);
     expect([...outcome.results.values()].every((r) => r.roundtrip?.reup.status === 'pass')).toBe(true);
+  });
+});
+
+describe('a failing tool migration', () => {
+  it('is blamed on its file and line: where the stack reaches the module, else its function', async () => {
+    const write = (tool: Tool, name: string, text: string) => {
+      const dir = mkdtempSync(path.join(toolFixture(tool), '.tmp', 'failing-'));
+      made.push(dir);
+      writeFileSync(path.join(dir, name), text);
+      return dir;
+    };
+    const sequelizeDir = write(
+      'sequelize',
+      '20240101120000-add-column.js',
+      `'use strict';\n// requirements: APP-1\nmodule.exports = {\n  async up(queryInterface, Sequelize) {\n    await queryInterface.createTable('ok', { id: Sequelize.INTEGER });\n    await queryInterface.addColumn('missing_table', 'x', Sequelize.TEXT);\n  },\n  async down(queryInterface) {\n    await queryInterface.dropTable('ok');\n  },\n};\n`,
+    );
+    const pgmDir = write(
+      'node-pg-migrate',
+      '1704110400000_add-column.js',
+      `// requirements: APP-1\n\nexports.up = (pgm) => {\n  pgm.addColumn('missing_table', { x: 'text' });\n};\n`,
+    );
+    const run = async (tool: Tool, dir: string) => {
+      const config = toolConfig(tool, { dirs: [dir] });
+      provider = new TrackingProvider(new UrlProvider(TEST_DATABASE_URL));
+      const outcome = await runRoundTrips(await discover(config), config, { provider });
+      const names = provider.created.map((s) => s.name);
+      expect(await databasesLeft(names)).toEqual([]);
+      return outcome.findings.map((f) => [f.rule, f.path, f.line, f.message]);
+    };
+    const rel = (tool: Tool, dir: string, file: string) =>
+      path.relative(toolFixture(tool), path.join(dir, file));
+    expect(await run('sequelize', sequelizeDir)).toEqual([
+      [
+        'up-failed',
+        rel('sequelize', sequelizeDir, '20240101120000-add-column.js'),
+        6,
+        'up failed: relation "public.missing_table" does not exist',
+      ],
+    ]);
+    expect(await run('node-pg-migrate', pgmDir)).toEqual([
+      [
+        'up-failed',
+        rel('node-pg-migrate', pgmDir, '1704110400000_add-column.js'),
+        3,
+        'up failed: relation "missing_table" does not exist in: ALTER TABLE "missing_table" ADD "x" text;',
+      ],
+    ]);
   });
 });
