@@ -7,7 +7,7 @@
 //                                       (default migration-gate/postgres:15, built by scripts/postgres-image.sh)
 //   BENCH_RUNS                          runs per figure (default 5)
 //
-//   npm run bench [-- lint check snapshot start providers]   (default: all)
+//   npm run bench [-- lint check sequelize snapshot start providers]   (default: all)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -288,6 +288,10 @@ async function benchStart() {
 console.log(`migration-gate benchmarks (node ${process.version}, ${runs} runs each)`);
 if (want('lint')) benchLint();
 if (want('check')) benchCheck();
+if (want('sequelize')) {
+  const { benchSequelize } = await import('./sequelize.mjs');
+  benchSequelize({ root, cli, url, runs, line, stats, time });
+}
 if (want('snapshot')) await benchSnapshotFigure();
 if (want('start')) await benchStart();
 if (want('providers')) {
