@@ -67,7 +67,10 @@ describe('resolveConfig', () => {
   });
 
   it.each([
-    [{ format: 'flyway' }, /format must be one of auto, sql, umzug, alembic; got 'flyway'/],
+    [
+      { format: 'flyway' },
+      /format must be one of auto, sql, umzug, alembic, sequelize, knex, node-pg-migrate; got 'flyway'/,
+    ],
     [{ database: 'mysql' }, /database must be one of/],
     [{ 'naming-pattern': '^\\d+_\\w+$' }, /needs a named group 'timestamp' or 'version'/],
     [{ 'requirement-pattern': '(' }, /requirement-pattern is not a valid regular expression/],

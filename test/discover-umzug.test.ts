@@ -51,6 +51,8 @@ describe('findModuleExports', () => {
       line: 2,
       empty: false,
       text: "async function up({ context }) {\n  await context.sql('CREATE TABLE t (id int)');\n}",
+      params: [{ name: null, keys: ['context'], type: null }],
+      isFalse: false,
     });
     expect(found.down).toMatchObject({ line: 6, empty: false });
     expect(found.down!.text.startsWith('function down(')).toBe(true);
