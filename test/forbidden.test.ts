@@ -71,7 +71,7 @@ describe('scanForbidden', () => {
           id: 'sqlalchemy-create-all',
           pattern: '\\bcreate_all\\s*\\(',
           include: ['**/*.py'],
-          exclude: ['**/tests/**'],
+          exclude: ['app/legacy/**'],
         },
       ],
     });
