@@ -191,9 +191,9 @@ function benchCheck() {
     '-q',
     '--no-forbidden-patterns',
   ];
-  const gateRun = () => {
+  const gateRun = (data = 'on') => {
     settle();
-    return time('node', [cli, ...gateArgs], { cwd: dir, expect: 0 });
+    return time('node', [cli, ...gateArgs, '--data', data], { cwd: dir, expect: 0 });
   };
   const dbmateRun = () => {
     fresh('mg_bench_dbmate');
@@ -215,19 +215,23 @@ function benchCheck() {
     const args = [dbUrl('mg_bench_psql'), '-qX', '-1', '-v', 'ON_ERROR_STOP=1', '-f', psqlFile];
     return time('psql', args, { expect: 0 });
   };
-  const xs = { gate: [], dbmate: [], psql: [] };
+  const xs = { gate: [], gateOff: [], dbmate: [], psql: [] };
   for (let i = 0; i < runs; i++) {
     xs.gate.push(gateRun());
+    xs.gateOff.push(gateRun('off'));
     xs.dbmate.push(dbmateRun());
     xs.psql.push(psqlRun());
   }
   const [gate, dm, ps] = [stats(xs.gate), stats(xs.dbmate), stats(xs.psql)];
+  const gateOff = stats(xs.gateOff);
   line('migration-gate check (create db, history, 5 × up/down/up, proofs)', gate);
+  line('migration-gate check --data off (no sample rows)', gateOff);
   line('dbmate up (500) + 5 × rollback + up (5)', dm);
   line('psql -1 (the same SQL in one transaction)', ps);
   adminQuery('DROP DATABASE IF EXISTS mg_bench_dbmate');
   adminQuery('DROP DATABASE IF EXISTS mg_bench_psql');
   const ratio = (a, b) => `median ${(a.median / b.median).toFixed(2)}×, min ${(a.min / b.min).toFixed(2)}×`;
+  console.log(`ratio data on / off    ${ratio(gate, gateOff)}  (target ≤ 1.3×)`);
   console.log(`ratio check / dbmate   ${ratio(gate, dm)}  (target ≤ 1.0×)`);
   console.log(`ratio check / psql -1  ${ratio(gate, ps)}  (target ≤ 1.5×)`);
   rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  const names = providers.filter((p) => p.inner instanceof UrlProvider).flatMap((p) => p.created.map((s) => s.name));
+  const names = providers
+    .filter((p) => p.inner instanceof UrlProvider)
+    .flatMap((p) => p.created.map((s) => s.name));
   providers = [];
   expect(await databasesLeft(names)).toEqual([]);
 });
@@ -76,7 +78,9 @@ describe.each(targets)('sample rows on $name', (target) => {
       path: 'fixtures/roundtrip/data-add-not-null/202601011000_add_orders_x.up.sql',
       line: 2,
     });
-    expect(finding.message).toMatch(/on table (public\.)?orders: column "x" of relation "orders" contains null values/);
+    expect(finding.message).toMatch(
+      /on table (public\.)?orders: column "x" of relation "orders" contains null values/,
+    );
     // The empty-table run passed: the round-trip went on without the rows.
     expect(outcome.results.get(set.migrations[1]!.path)!.roundtrip).toMatchObject({
       up: { status: 'pass' },

@@ -199,7 +199,40 @@ const reportSchema = z.object({
         .refine((w) => Boolean(w.owner && w.rationale), 'a waiver needs owner and rationale')
         .nullable(),
       roundtrip: z.object({ up: step, down: step, reup: step }).nullable(),
-      impact: z.object({ added: names, removed: names, changed: names }).nullable(),
+      impact: z
+        .object({
+          added: names,
+          removed: names,
+          changed: names,
+          locks: z.array(z.object({ relation: z.string(), mode: z.string() })).optional(),
+          rewrites: names.optional(),
+          data: z
+            .object({
+              sampleRows: z.number(),
+              up: z.array(
+                z.object({
+                  table: z.string(),
+                  column: z.string().optional(),
+                  what: z.string(),
+                  rows: z.number(),
+                }),
+              ),
+              down: z
+                .array(
+                  z.object({
+                    table: z.string(),
+                    columns: names,
+                    rows: z.number(),
+                    example: z.string().nullable(),
+                  }),
+                )
+                .nullable(),
+            })
+            .nullable()
+            .optional(),
+          notes: names.optional(),
+        })
+        .nullable(),
       dir: z.string().optional(),
     }),
   ),

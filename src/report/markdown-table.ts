@@ -4,6 +4,7 @@
  */
 import { posix } from 'node:path';
 import type { Finding, Report, ReportMigration, RuleId, StepResult } from '../types.js';
+import { costLines } from './impact-cost.js';
 import { codeSpan, encodePath, escapeMarkdown } from './escape.js';
 
 const ROUNDTRIP_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
@@ -146,8 +147,9 @@ export function lintCell(findings: Finding[]): string {
 export function impactCell(migration: ReportMigration): string {
   const impact = migration.impact;
   if (!impact) return '—';
+  const cost = costLines(impact).map((line) => escapeMarkdown(line));
   const total = impact.added.length + impact.removed.length + impact.changed.length;
-  if (total === 0) return 'none';
+  if (total === 0) return ['none', ...cost].join('<br>');
   const counts = `+${impact.added.length} −${impact.removed.length} ~${impact.changed.length}`;
   const names = [
     ...impact.added.map((n) => `+ ${n}`),
@@ -156,7 +158,7 @@ export function impactCell(migration: ReportMigration): string {
   ];
   const shown = names.slice(0, IMPACT_NAMES_SHOWN).map((n) => codeSpan(n, { table: true }));
   if (names.length > IMPACT_NAMES_SHOWN) shown.push(`… ${names.length - IMPACT_NAMES_SHOWN} more`);
-  return [counts, ...shown].join('<br>');
+  return [counts, ...shown, ...cost].join('<br>');
 }
 
 export function waiverCell(migration: ReportMigration): string {

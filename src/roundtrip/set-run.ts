@@ -321,8 +321,9 @@ export class SetRun {
   private async upWithRows(m: Migration, probe: TripProbe): Promise<StepRun | null> {
     try {
       this.observer = probe.observer;
-      const up = await this.step(m, 'up', 'up', probe.filled > 0);
-      if (up.ok || !up.record) return up;
+      const withRows = probe.filled > 0;
+      const up = await this.step(m, 'up', 'up', withRows);
+      if (up.ok || !withRows || !up.record) return up;
       if (up.timedOut) {
         this.report(up.record, 'up', null);
         return up;

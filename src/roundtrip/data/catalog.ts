@@ -104,7 +104,8 @@ function checkLiterals(definitions: string[]): string[] {
   const literals: string[] = [];
   for (const definition of definitions) {
     if (!/=\s*ANY|\bIN\b|=\s*'/i.test(definition)) continue;
-    for (const match of definition.matchAll(/'((?:[^']|'')*)'/g)) literals.push(match[1]!.replace(/''/g, "'"));
+    for (const match of definition.matchAll(/'((?:[^']|'')*)'/g))
+      literals.push(match[1]!.replace(/''/g, "'"));
   }
   return literals;
 }
@@ -128,17 +129,15 @@ export async function readTables(db: Queryable, exclude: readonly string[] = [])
     exclude.includes(`${schema}.${name}`) || exclude.includes(name);
   const tables = (await db.query(TABLES_SQL)).rows
     .filter((row) => !excluded(String(row.schema), String(row.name)))
-    .map(
-      (row): TableInfo => ({
-        oid: Number(row.oid),
-        name: `${row.schema}.${row.name}`,
-        sql: `${quoteIdent(String(row.schema))}.${quoteIdent(String(row.name))}`,
-        relfilenode: Number(row.relfilenode),
-        columns: [],
-        primaryKey: list(row.primary_key),
-        foreignKeys: [],
-      }),
-    );
+    .map((row): TableInfo => ({
+      oid: Number(row.oid),
+      name: `${row.schema}.${row.name}`,
+      sql: `${quoteIdent(String(row.schema))}.${quoteIdent(String(row.name))}`,
+      relfilenode: Number(row.relfilenode),
+      columns: [],
+      primaryKey: list(row.primary_key),
+      foreignKeys: [],
+    }));
   if (tables.length === 0) return tables;
   const byOid = new Map(tables.map((t) => [t.oid, t]));
   const oids = `{${tables.map((t) => t.oid).join(',')}}`;

@@ -108,7 +108,8 @@ export function downLosses(
         if (!later) {
           if (down.capped) continue;
           lostRows++;
-          for (const [i] of pairs) changed.set(rows.columns[i]!.name, (changed.get(rows.columns[i]!.name) ?? 0) + 1);
+          for (const [i] of pairs)
+            changed.set(rows.columns[i]!.name, (changed.get(rows.columns[i]!.name) ?? 0) + 1);
           example ??= `row ${key} present before up, absent after down`;
           continue;
         }
@@ -150,7 +151,8 @@ export function downLosses(
 
 /** `public.orders.note (3 rows)` / `public.orders: 2 rows deleted`, for messages. */
 export function describeUpLoss(loss: UpLoss): string {
-  if (loss.what === 'column dropped') return `column ${loss.table}.${loss.column} dropped with ${loss.rows} value(s)`;
+  if (loss.what === 'column dropped')
+    return `column ${loss.table}.${loss.column} dropped with ${loss.rows} value(s)`;
   if (loss.what === 'table dropped') return `table ${loss.table} dropped with ${loss.rows} row(s)`;
   return `${loss.rows} row(s) deleted from ${loss.table}`;
 }

@@ -25,7 +25,9 @@ function sampleText(column: ColumnInfo, k: number): string {
 
 /** Maximum length of a `varchar(n)` / `char(n)` column, or null. */
 function maxLength(column: ColumnInfo): number | null {
-  return (column.base === 'varchar' || column.base === 'bpchar') && column.typmod > 4 ? column.typmod - 4 : null;
+  return (column.base === 'varchar' || column.base === 'bpchar') && column.typmod > 4
+    ? column.typmod - 4
+    : null;
 }
 
 /** The text of a value of base type `base` for row `k` (1-based), or null when the gate has none for it. */
@@ -144,7 +146,12 @@ export function parentsFirst(tables: TableInfo[]): TableInfo[] {
  * fallback), and the defaults of the columns that have one when `useDefaults` is set. Null when a NOT NULL
  * column without a default gets no value.
  */
-function insertSql(table: TableInfo, byName: Map<string, TableInfo>, k: number, fallback: boolean): string | null {
+function insertSql(
+  table: TableInfo,
+  byName: Map<string, TableInfo>,
+  k: number,
+  fallback: boolean,
+): string | null {
   const names: string[] = [];
   const values: string[] = [];
   const joins: string[] = [];
@@ -224,7 +231,10 @@ export async function fillSampleRows(
       if (tries.length === 0) continue;
       const note = quoteLiteral(`${table.name}: `);
       const fail = `PERFORM pg_catalog.set_config('${FAILURES}', pg_catalog.current_setting('${FAILURES}', true) || ${note} || SQLERRM || E'\\n', false);`;
-      const inner = tries[1] && tries[1] !== tries[0] ? `BEGIN ${tries[1]}; EXCEPTION WHEN others THEN ${fail} END;` : fail;
+      const inner =
+        tries[1] && tries[1] !== tries[0]
+          ? `BEGIN ${tries[1]}; EXCEPTION WHEN others THEN ${fail} END;`
+          : fail;
       blocks.push(`BEGIN ${tries[0]}; EXCEPTION WHEN others THEN ${inner} END;`);
     }
   }
@@ -233,8 +243,13 @@ export async function fillSampleRows(
   const body = blocks.filter((b) => !b.includes(tag)).join('\n');
   await db.query(`SELECT pg_catalog.set_config('${FAILURES}', '', false)`);
   await db.query(`DO ${tag} BEGIN\n${body}\nEND ${tag}`);
-  const failures = String((await db.query(`SELECT pg_catalog.current_setting('${FAILURES}', true) AS f`)).rows[0]?.f ?? '');
-  const after = await countRows(db, [...wanted.keys()].map((name) => byName.get(name)!));
+  const failures = String(
+    (await db.query(`SELECT pg_catalog.current_setting('${FAILURES}', true) AS f`)).rows[0]?.f ?? '',
+  );
+  const after = await countRows(
+    db,
+    [...wanted.keys()].map((name) => byName.get(name)!),
+  );
   const lastError = new Map<string, string>();
   for (const line of failures.split('\n')) {
     const at = line.indexOf(': ');
@@ -257,7 +272,10 @@ export async function countRows(db: Queryable, tables: TableInfo[]): Promise<Map
   for (let i = 0; i < tables.length; i += 200) {
     const chunk = tables.slice(i, i + 200);
     const sql = chunk
-      .map((t, j) => `SELECT ${j} AS i, (SELECT pg_catalog.count(*) FROM (SELECT FROM ${t.sql} LIMIT 1001) x) AS n`)
+      .map(
+        (t, j) =>
+          `SELECT ${j} AS i, (SELECT pg_catalog.count(*) FROM (SELECT FROM ${t.sql} LIMIT 1001) x) AS n`,
+      )
       .join(' UNION ALL ');
     for (const row of (await db.query(sql)).rows) counts.set(chunk[Number(row.i)]!.name, Number(row.n));
   }

@@ -14,8 +14,8 @@ import { LockObserver, rewrittenTables } from '../impact/locks.js';
 import { readTables } from './catalog.js';
 import type { TableInfo } from './catalog.js';
 import { describeDownLoss, describeUpLoss, downLosses, upLosses } from './compare.js';
-import { countRows, fillSampleRows } from './generate.js';
-import { readRows } from './rows.js';
+import { SAMPLE_ROWS, fillSampleRows } from './generate.js';
+import { ROW_LIMIT, readRows } from './rows.js';
 import type { TableRows } from './rows.js';
 
 export class TripProbe {
@@ -45,14 +45,29 @@ export class TripProbe {
     if (!this.options.data) return;
     this.data = { sampleRows: 0, up: [], down: null };
     if (!fill) return;
-    const result = await fillSampleRows(this.db(), this.before, await countRows(this.db(), this.before));
+    // The rows already there tell which tables need more; only the tables filled are read again.
+    this.rows0 = await readRows(
+      this.db(),
+      this.before.map((table) => ({ table })),
+    );
+    const counts = new Map(
+      [...this.rows0].map(([name, r]) => [name, r.capped ? ROW_LIMIT + 1 : r.rows.length]),
+    );
+    if (![...counts.values()].some((n) => n < SAMPLE_ROWS)) return;
+    const result = await fillSampleRows(this.db(), this.before, counts);
     for (const note of result.notes) {
       const line = `${note} before ${this.m.name}`;
       if (!this.options.runNotes.includes(line)) this.options.runNotes.push(line);
     }
     this.filled = [...result.inserted.values()].reduce((a, b) => a + b, 0);
     this.data.sampleRows = this.filled;
-    this.rows0 = await readRows(this.db(), this.before.map((table) => ({ table })));
+    const filled = this.before.filter((t) => (result.inserted.get(t.name) ?? 0) > 0);
+    for (const [name, rows] of await readRows(
+      this.db(),
+      filled.map((table) => ({ table })),
+    )) {
+      this.rows0.set(name, rows);
+    }
   }
 
   /** Up went through with rows refused, then without: the rows take no part in this migration's proof. */
@@ -67,7 +82,10 @@ export class TripProbe {
     this.rewrites = rewrittenTables(this.before, this.after);
     if (!this.rows0 || !this.data) return null;
     const kept = new Set(this.before.map((t) => t.oid));
-    const rows = await readRows(this.db(), this.after.filter((t) => kept.has(t.oid)).map((table) => ({ table })));
+    const rows = await readRows(
+      this.db(),
+      this.after.filter((t) => kept.has(t.oid)).map((table) => ({ table })),
+    );
     this.rows1 = new Map([...rows.values()].map((r) => [r.table.oid, r]));
     const losses = upLosses(this.rows0, this.after, this.rows1);
     this.data.up = losses;
@@ -145,9 +163,12 @@ function failedTable(error: unknown): string | null {
   for (const e of causes(error)) {
     const fields = e as { table?: unknown; schema?: unknown; message?: unknown };
     if (typeof fields.table === 'string' && fields.table) {
-      return typeof fields.schema === 'string' && fields.schema ? `${fields.schema}.${fields.table}` : fields.table;
+      return typeof fields.schema === 'string' && fields.schema
+        ? `${fields.schema}.${fields.table}`
+        : fields.table;
     }
-    const match = typeof fields.message === 'string' ? /(?:relation|table) "([^"]+)"/.exec(fields.message) : null;
+    const match =
+      typeof fields.message === 'string' ? /(?:relation|table) "([^"]+)"/.exec(fields.message) : null;
     if (match) return match[1]!;
   }
   return null;

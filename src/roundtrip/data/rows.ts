@@ -39,9 +39,11 @@ export async function readRows(
       `(SELECT ${array} AS v FROM ${table.sql} ORDER BY ${order} LIMIT ${ROW_LIMIT + 1}) r)`;
     return { table, cols, key, sql };
   });
-  for (let i = 0; i < plans.length; i += 100) {
-    const chunk = plans.slice(i, i + 100);
-    const sql = chunk.map((p, j) => `SELECT ${j} AS i, ${p.sql}::pg_catalog.text AS rows`).join(' UNION ALL ');
+  for (let i = 0; i < plans.length; i += 250) {
+    const chunk = plans.slice(i, i + 250);
+    const sql = chunk
+      .map((p, j) => `SELECT ${j} AS i, ${p.sql}::pg_catalog.text AS rows`)
+      .join(' UNION ALL ');
     for (const row of (await db.query(sql)).rows) {
       const plan = chunk[Number(row.i)]!;
       const rows = JSON.parse(String(row.rows)) as (string | null)[][];

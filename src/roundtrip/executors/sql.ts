@@ -110,6 +110,13 @@ export const sqlExecutor: FormatExecutor = {
     const part = direction === 'up' ? migration.up : migration.down;
     if (!part || part.empty) return;
     const statements = splitStatements(part.text, part.startLine);
-    await runStatements(ctx.client, statements, part.path, migration.transaction, migration, ctx.beforeCommit);
+    await runStatements(
+      ctx.client,
+      statements,
+      part.path,
+      migration.transaction,
+      migration,
+      ctx.beforeCommit,
+    );
   },
 };
