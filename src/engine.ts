@@ -33,6 +33,7 @@ export interface GateRunOptions {
  */
 export async function runGate(config: GateConfig, options: GateRunOptions): Promise<Report> {
   registerDatabasePassword(config.databaseUrl);
+  registerDatabasePassword(config.baselineDatabase);
   try {
     return await gate(config, options);
   } catch (error) {

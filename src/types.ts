@@ -226,7 +226,7 @@ export interface ReportMigration {
 }
 
 export interface DatabaseInfo {
-  provider: 'embedded' | 'container' | 'url';
+  provider: 'embedded' | 'container' | 'url' | 'sqlite';
   serverVersion: string;
 }
 

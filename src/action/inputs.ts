@@ -41,6 +41,7 @@ export const INPUT_DEFAULTS: Record<string, string> = {
   'working-directory': '.',
   'alembic-command': 'alembic',
   'baseline-schema': '',
+  'baseline-database': '',
   'report-json': '',
   'allow-pull-request-target': 'false',
   'pull-request-number': '',
@@ -104,6 +105,7 @@ export function readInputs(): ActionInputs {
     'working-directory': input('working-directory'),
     'alembic-command': input('alembic-command'),
     'baseline-schema': input('baseline-schema'),
+    'baseline-database': input('baseline-database'),
   };
   const pr = number('pull-request-number');
   return {

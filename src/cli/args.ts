@@ -44,6 +44,7 @@ const OPTIONS = {
   'working-directory': { type: 'string' },
   'alembic-command': { type: 'string' },
   'baseline-schema': { type: 'string' },
+  'baseline-database': { type: 'string' },
   'no-forbidden-patterns': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   debug: { type: 'boolean' },
@@ -110,6 +111,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     'working-directory': values['working-directory'],
     'alembic-command': values['alembic-command'],
     'baseline-schema': values['baseline-schema'],
+    'baseline-database': values['baseline-database'],
     'forbidden-patterns': values['no-forbidden-patterns'] ? false : undefined,
     debug: values.debug,
   };
@@ -138,7 +140,7 @@ Options:
   --dialect <d>             files of <name>.<dialect>.up.sql pairs to run    (default postgres)
   --base <git-ref>          migrations that differ from this ref (merge base) are "changed";
                             without it, every migration counts as changed
-  --database <spec>         auto | embedded | container | postgres://…       (default auto)
+  --database <spec>         auto | embedded | container | sqlite | postgres://… (default auto)
   --database-url <url>      PostgreSQL server URL (same as --database postgres://…); the gate creates,
                             uses and drops its own scratch database there
   --privileged              on a server URL, run the migrations as the URL's role (default: a role of
@@ -160,6 +162,8 @@ Options:
   --require-requirements    a migration without a requirement is an error, not a warning
   --clock-skew <s>          how far in the future a timestamp may lie        (default 300)
   --baseline-schema <file>  SQL file of the expected schema: all migrations from empty must match it
+  --baseline-database <db>  a live database (SQLite file, sqlite:///…, postgres://…) all migrations from empty
+                            must match; only read
   --alembic-command <cmd>   how to run Alembic                               (default alembic)
   --working-directory <d>   run as if started in <d>
   --no-forbidden-patterns   skip the policy scan (create_all, sync)

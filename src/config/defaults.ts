@@ -97,6 +97,7 @@ export function defaultConfig(cwd: string): GateConfig {
     clockSkewSec: DEFAULT_CLOCK_SKEW_SEC,
     alembicCommand: 'alembic',
     baselineSchema: null,
+    baselineDatabase: null,
     forbiddenPatterns: defaultForbiddenPatterns(),
     jsonPath: null,
     markdownPath: null,

@@ -37,6 +37,7 @@ export interface Settings {
   'working-directory'?: string;
   'alembic-command'?: string;
   'baseline-schema'?: string;
+  'baseline-database'?: string;
   'forbidden-patterns'?: ForbiddenPatternSetting[] | false;
   json?: string;
   markdown?: string;
@@ -84,6 +85,7 @@ const fileSchema = z
     'clock-skew': z.number().optional(),
     'alembic-command': z.string().optional(),
     'baseline-schema': z.string().optional(),
+    'baseline-database': z.string().optional(),
     'forbidden-patterns': z.union([z.array(forbiddenSchema), z.literal(false)]).optional(),
   })
   .strict();
@@ -134,7 +136,7 @@ export async function loadConfigFile(cwd: string, file: string | null): Promise<
 }
 
 const FORMATS = ['auto', 'sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate'] as const;
-const DATABASES = ['auto', 'embedded', 'container', 'url'] as const;
+const DATABASES = ['auto', 'embedded', 'container', 'url', 'sqlite'] as const;
 const LEVELS = ['error', 'warning'] as const;
 
 function oneOf<T extends string>(key: string, value: string, allowed: readonly T[]): T {
@@ -273,6 +275,7 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
   config.clockSkewSec = positive('clock-skew', s['clock-skew'], config.clockSkewSec, true);
   if (s['alembic-command']) config.alembicCommand = s['alembic-command'];
   if (s['baseline-schema']) config.baselineSchema = s['baseline-schema'];
+  if (s['baseline-database']) config.baselineDatabase = s['baseline-database'];
   if (s['forbidden-patterns'] !== undefined) {
     config.forbiddenPatterns =
       s['forbidden-patterns'] === false ? [] : compileForbidden(s['forbidden-patterns']);

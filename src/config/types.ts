@@ -1,7 +1,7 @@
 import type { Format, Severity } from '../types.js';
 
 /** Which database the round-trip uses. */
-export type DatabaseKind = 'auto' | 'embedded' | 'container' | 'url';
+export type DatabaseKind = 'auto' | 'embedded' | 'container' | 'url' | 'sqlite';
 
 /** A pattern of the `forbidden-pattern` policy scan. */
 export interface ForbiddenPattern {
@@ -68,6 +68,12 @@ export interface GateConfig {
   alembicCommand: string;
   /** SQL file holding the expected schema (baseline drift check), or null. */
   baselineSchema: string | null;
+  /**
+   * A live database whose schema every migration applied from empty must build: a SQLite file path or
+   * `sqlite:///` URL, or a PostgreSQL URL. Only read (SQLite opened read-only, PostgreSQL in read-only
+   * transactions). Null: none.
+   */
+  baselineDatabase: string | null;
   forbiddenPatterns: ForbiddenPattern[];
   /** Where to write the JSON / Markdown reports, or null. */
   jsonPath: string | null;

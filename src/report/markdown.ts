@@ -57,6 +57,7 @@ const PROVIDER_LABELS: Record<DatabaseInfo['provider'], string> = {
   embedded: 'embedded PGlite',
   container: 'container',
   url: 'server URL',
+  sqlite: 'SQLite file',
 };
 
 /** The hidden first line that identifies the gate's comment for one key (directory, matrix job…). */

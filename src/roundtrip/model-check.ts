@@ -3,15 +3,22 @@ import { GateError, type Finding, type MigrationSet } from '../types.js';
 import { registerCleanup } from './cleanup.js';
 import { compareModels, modelDriftFinding, modelFiles } from './model-drift.js';
 import { errorText } from './providers/url.js';
-import { StepError, type DatabaseProvider, type ScratchDatabase } from './types.js';
+import { StepError } from './types.js';
+
+/** A scratch database the comparison can reach: its URL for `DATABASE_URL`, and its removal. */
+export interface ModelScratch {
+  readonly url: string;
+  drop(): Promise<void>;
+}
 
 /** What `checkModels` needs from the runner. */
-export interface ModelCheckOptions {
-  provider: DatabaseProvider;
+export interface ModelCheckOptions<D extends ModelScratch> {
+  /** A new empty scratch database (PostgreSQL or a SQLite file). */
+  createScratch: () => Promise<D>;
   sets: MigrationSet[];
   config: GateConfig;
   /** Applies every migration of `set`, from empty, to `db`. */
-  applyAll: (db: ScratchDatabase, set: MigrationSet) => Promise<void>;
+  applyAll: (db: D, set: MigrationSet) => Promise<void>;
   /** Which of these files (relative to the working directory) the change set touched. */
   changed: (files: string[]) => Promise<ReadonlySet<string>>;
   notes: string[];
@@ -29,11 +36,11 @@ export function modelSets(sets: MigrationSet[]): MigrationSet[] {
  * revision changed: a pull request that changes the models and no revision is the one it exists for. A project
  * without `target_metadata` gets a note.
  */
-export async function checkModels(opts: ModelCheckOptions): Promise<Finding[]> {
+export async function checkModels<D extends ModelScratch>(opts: ModelCheckOptions<D>): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const set of modelSets(opts.sets)) {
     const started = Date.now();
-    const db = await opts.provider.createScratch();
+    const db = await opts.createScratch();
     const release = registerCleanup(() => db.drop());
     try {
       try {

@@ -3,6 +3,7 @@ import { redact } from '../redact.js';
 import { GateError } from '../types.js';
 import type { MigrationSet } from '../types.js';
 import { checkBaseline } from './baseline.js';
+import { checkLiveBaseline } from './baseline-live.js';
 import { beginRun, registerCleanup } from './cleanup.js';
 import { checkAlembicCommand } from './executors/index.js';
 import { checkModels, modelSets } from './model-check.js';
@@ -26,17 +27,21 @@ export async function runRoundTrips(
   config: GateConfig,
   opts: RoundTripOptions = {},
 ): Promise<RoundTripOutcome> {
+  if (config.database === 'sqlite') {
+    const { runSqliteRoundTrips } = await import('./sqlite/run.js');
+    return runSqliteRoundTrips(sets, config, opts);
+  }
   const outcome: RoundTripOutcome = { database: null, notes: [], results: new Map(), findings: [] };
   const work = sets.filter((s) => s.migrations.some(isChanged));
   // Every Alembic directory's models are compared with its revisions, changed or not.
   const models = modelSets(sets);
-  if (work.length === 0 && !config.baselineSchema && models.length === 0) {
+  const baseline = config.baselineSchema !== null || config.baselineDatabase !== null;
+  if (work.length === 0 && !baseline && models.length === 0) {
     outcome.notes.push('no changed migration: no database was started');
     return outcome;
   }
   // A missing Alembic is one configuration error, before any database is started.
-  const alembic =
-    models.length > 0 || (config.baselineSchema ? sets : work).some((s) => s.format === 'alembic');
+  const alembic = models.length > 0 || (baseline ? sets : work).some((s) => s.format === 'alembic');
   if (alembic) await checkAlembicCommand(config);
   const provider = opts.provider ?? createProvider(config);
   const endRun = beginRun();
@@ -62,9 +67,21 @@ export async function runRoundTrips(
         });
         outcome.findings.push(...findings);
       }
+      if (config.baselineDatabase) {
+        progress(
+          `baseline: ${config.baselineDatabase.replace(/:\/\/[^@/]*@/, '://***@')} (read only) against every migration applied from empty`,
+        );
+        const findings = await checkLiveBaseline({
+          provider,
+          sets,
+          config,
+          applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
+        });
+        outcome.findings.push(...findings);
+      }
       if (models.length > 0) {
         const findings = await checkModels({
-          provider,
+          createScratch: () => provider.createScratch(),
           sets: models,
           config,
           notes: outcome.notes,

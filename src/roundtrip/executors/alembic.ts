@@ -266,10 +266,12 @@ export function notFound(words: string[], cwd: string, error: unknown): GateErro
 
 /** A URL nothing answers at: `env.py` that honours `DATABASE_URL` cannot connect with it. */
 const PROBE_URL = 'postgresql://migration_gate_probe:probe@127.0.0.1:1/migration_gate_probe';
+const SQLITE_PROBE_URL = 'sqlite:////migration-gate-probe/no-such-folder/probe.db';
 const PROBE_TIMEOUT_MS = 60_000;
 const probes = new Map<string, Promise<void>>();
 /** What Alembic prints when it tried to connect to the probe's closed port. */
-const CONNECTION_FAILURE = /OperationalError|could not connect|Connection refused|connection to server/i;
+const CONNECTION_FAILURE =
+  /OperationalError|unable to open database file|could not connect|Connection refused|connection to server/i;
 
 async function probeDatabaseUrl(config: GateConfig, cwd: string): Promise<void> {
   const words = commandWords(config);
@@ -277,7 +279,9 @@ async function probeDatabaseUrl(config: GateConfig, cwd: string): Promise<void> 
   const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
   let result: RunResult;
   try {
-    const env = { ...process.env, DATABASE_URL: PROBE_URL, PYTHONDONTWRITEBYTECODE: '1' };
+    // A SQLite project's env.py may have no PostgreSQL driver: its probe names a file that cannot be opened.
+    const probeUrl = config.database === 'sqlite' ? SQLITE_PROBE_URL : PROBE_URL;
+    const env = { ...process.env, DATABASE_URL: probeUrl, PYTHONDONTWRITEBYTECODE: '1' };
     result = await runAlembic([...words, 'current'], cwd, env, controller.signal);
   } catch (error) {
     throw notFound(words, cwd, error);
@@ -361,7 +365,22 @@ export async function checkAlembicCommand(config: GateConfig, dirs: string[] = c
  * the revision file and line from the traceback; the password never appears in it.
  */
 export const alembicExecutor: FormatExecutor = {
-  async run(migration: Migration, direction: Direction, ctx: StepContext): Promise<void> {
+  run(migration: Migration, direction: Direction, ctx: StepContext): Promise<void> {
+    return runAlembicStep(migration, direction, {
+      config: ctx.config,
+      url: ctx.db.url,
+      signal: ctx.signal,
+    });
+  },
+};
+
+/** One Alembic step against the database at `url` (a scratch PostgreSQL database or a scratch SQLite file). */
+export async function runAlembicStep(
+  migration: Migration,
+  direction: Direction,
+  ctx: { config: GateConfig; url: string; signal: AbortSignal },
+): Promise<void> {
+  {
     const { config } = ctx;
     const target = alembicTarget(migration, direction);
     const words = [...commandWords(config), direction === 'up' ? 'upgrade' : 'downgrade', target];
@@ -370,7 +389,7 @@ export const alembicExecutor: FormatExecutor = {
     if (place.configured) await assertUsesDatabaseUrl(config, cwd);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      DATABASE_URL: sqlalchemyUrl(ctx.db.url),
+      DATABASE_URL: sqlalchemyUrl(ctx.url),
       PYTHONDONTWRITEBYTECODE: '1',
       PYTHONUNBUFFERED: '1',
     };
@@ -400,7 +419,7 @@ export const alembicExecutor: FormatExecutor = {
       revisionFile,
       path.resolve(config.cwd, migration.dir),
     );
-    let message = scrubSecrets(failure.message, ctx.db.url);
+    let message = scrubSecrets(failure.message, ctx.url);
     if (message.length > MESSAGE_LIMIT) message = `${message.slice(0, MESSAGE_LIMIT - 1)}…`;
     const blamed = failure.file
       ? path.relative(path.resolve(config.cwd), failure.file).split(path.sep).join('/')
@@ -411,5 +430,5 @@ export const alembicExecutor: FormatExecutor = {
       outside ? migration.path : blamed,
       outside ? null : failure.line,
     );
-  },
-};
+  }
+}

@@ -23,5 +23,8 @@ export function createProvider(config: GateConfig): DatabaseProvider {
       return new ContainerProvider(config);
     case 'auto':
       return new AutoProvider(config);
+    case 'sqlite':
+      // The SQLite round-trip runs on files, not on a PostgreSQL server (see ../sqlite/run.ts).
+      throw new GateError('database sqlite has no PostgreSQL provider');
   }
 }

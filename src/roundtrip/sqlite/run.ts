@@ -1,0 +1,251 @@
+import type { GateConfig } from '../../config/types.js';
+import { GateError, type Migration, type MigrationSet, type StepResult } from '../../types.js';
+import { BOOKKEEPING_TABLES } from '../baseline.js';
+import { beginRun } from '../cleanup.js';
+import { columnOrderChanges, diffSnapshots, summarizeImpact } from '../diff.js';
+import { checkAlembicCommand } from '../executors/index.js';
+import { checkModels, modelSets } from '../model-check.js';
+import { hasCompleteWaiver, hasDown, isChanged, seconds } from '../outcome.js';
+import type { RoundTripOptions, RoundTripOutcome, RoundTripResult } from '../outcome.js';
+import type { Snapshot } from '../snapshot/index.js';
+import { columnOrderFinding, mismatchFinding, stepFinding, type StepLabel } from '../step.js';
+import { checkSqliteBaseline } from './baseline.js';
+import { SqliteFolder, sqliteVersion, type SqliteScratch } from './database.js';
+import { sqliteSnapshot } from './snapshot.js';
+import { runSqliteStep } from './steps.js';
+
+/**
+ * Applies `migrations` (up, in order) to `scratch`: an Alembic history as one `alembic upgrade <last>`, SQL
+ * migrations one by one. Throws the failing step's error.
+ */
+export async function applySqlite(
+  scratch: SqliteScratch,
+  migrations: Migration[],
+  config: GateConfig,
+): Promise<void> {
+  const last = migrations.at(-1);
+  if (!last) return;
+  if (last.format === 'alembic') {
+    await runSqliteStep(scratch, last, 'up', config);
+    return;
+  }
+  for (const m of migrations) if (m.up && !m.up.empty) await runSqliteStep(scratch, m, 'up', config);
+}
+
+/** The round-trip of one directory on scratch SQLite files. */
+class SqliteSetRun {
+  private scratch: SqliteScratch | null = null;
+  private readonly applied: Migration[] = [];
+  private dirty = false;
+
+  constructor(
+    private readonly set: MigrationSet,
+    private readonly config: GateConfig,
+    private readonly folder: SqliteFolder,
+    private readonly progress: (line: string) => void,
+    private readonly counter: { done: number; total: number },
+    private readonly outcome: RoundTripOutcome,
+  ) {}
+
+  async run(): Promise<void> {
+    try {
+      const chain = this.set.migrations;
+      const first = chain.findIndex(isChanged);
+      this.scratch = await this.folder.createScratch();
+      if (first > 0 && !(await this.apply(chain.slice(0, first), 'history'))) return;
+      for (const m of chain.slice(first)) {
+        if (this.dirty && !(await this.rebuild())) return;
+        if (!isChanged(m)) {
+          if (!(await this.apply([m], 'history'))) return;
+        } else if (m.up === null && m.format !== 'alembic') {
+          this.skip(m);
+        } else {
+          await this.roundTrip(m);
+        }
+      }
+    } finally {
+      for (const m of this.set.migrations.filter(isChanged))
+        if (!this.outcome.results.has(m.path)) this.skip(m);
+      await this.scratch?.drop();
+    }
+  }
+
+  private skip(m: Migration): void {
+    this.counter.done++;
+    this.outcome.results.set(m.path, { roundtrip: null, impact: null, waived: hasCompleteWaiver(m) });
+  }
+
+  private snapshot(): Snapshot {
+    const db = this.scratch!.open();
+    try {
+      return sqliteSnapshot(db, {
+        excludeTables: [...BOOKKEEPING_TABLES, ...(this.set.historyTables ?? [])],
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Applies unchanged migrations; a failure is reported and stops this directory. */
+  private async apply(migrations: Migration[], why: 'history' | 'rebuild'): Promise<boolean> {
+    const started = Date.now();
+    try {
+      await applySqlite(this.scratch!, migrations, this.config);
+    } catch (error) {
+      if (error instanceof GateError) throw error;
+      const m = migrations.at(-1)!;
+      const record = {
+        migration: m,
+        direction: 'up' as const,
+        ms: 0,
+        error,
+        timedOut: false,
+        stopped: false,
+      };
+      const context =
+        why === 'history'
+          ? `the history of ${this.set.dir} does not apply, so the round-trip of this directory stopped here`
+          : 're-applying it on a fresh database failed, so the round-trip of this directory stopped here';
+      this.outcome.findings.push(stepFinding(record, 'up', context, this.config, 'sqlite'));
+      return false;
+    }
+    this.applied.push(...migrations);
+    if (why === 'history' && migrations.length > 1)
+      this.progress(
+        `${this.set.dir}: history of ${migrations.length} migration(s) applied (${seconds(Date.now() - started)})`,
+      );
+    return true;
+  }
+
+  private async rebuild(): Promise<boolean> {
+    await this.scratch?.drop();
+    this.scratch = await this.folder.createScratch();
+    this.dirty = false;
+    const again = this.applied.splice(0);
+    const ok = await this.apply(again, 'rebuild');
+    if (ok)
+      this.progress(`${this.set.dir}: rebuilt from a fresh file, ${again.length} migration(s) re-applied`);
+    return ok;
+  }
+
+  private async step(m: Migration, direction: 'up' | 'down', label: StepLabel): Promise<StepResult> {
+    const started = Date.now();
+    try {
+      await runSqliteStep(this.scratch!, m, direction, this.config);
+      return { status: 'pass', ms: Date.now() - started };
+    } catch (error) {
+      if (error instanceof GateError) throw error;
+      const ms = Date.now() - started;
+      const record = { migration: m, direction, ms, error, timedOut: false, stopped: false };
+      this.outcome.findings.push(stepFinding(record, label, null, this.config, 'sqlite'));
+      this.dirty = true;
+      return { status: 'fail', ms };
+    }
+  }
+
+  private async roundTrip(m: Migration): Promise<void> {
+    const tag = `[${++this.counter.done}/${this.counter.total}] ${m.name}`;
+    const waived = hasCompleteWaiver(m);
+    const skipped = (): StepResult => ({ status: 'skipped', ms: 0 });
+    const trip = { up: skipped(), down: skipped(), reup: skipped() };
+    const result: RoundTripResult = { roundtrip: trip, impact: null, waived };
+    this.outcome.results.set(m.path, result);
+    const line = (what: string, r: StepResult) =>
+      this.progress(`${tag}: ${what}${r.status === 'fail' ? ' FAILED' : ''} (${seconds(r.ms)})`);
+
+    const s0 = this.snapshot();
+    trip.up = await this.step(m, 'up', 'up');
+    line('up', trip.up);
+    if (trip.up.status === 'fail') return;
+    this.applied.push(m);
+    const s1 = this.snapshot();
+    result.impact = summarizeImpact(diffSnapshots(s0, s1));
+    if (waived || !hasDown(m)) {
+      this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
+      return;
+    }
+    trip.down = await this.step(m, 'down', 'down');
+    line('down', trip.down);
+    if (trip.down.status === 'fail') return;
+    const s2 = this.snapshot();
+    const downDiffs = diffSnapshots(s0, s2);
+    if (downDiffs.length > 0) {
+      this.outcome.findings.push(
+        mismatchFinding(m, 'down-mismatch', downDiffs, { before: 'before up', after: 'after down' }),
+      );
+    }
+    if (this.config.columnOrder !== 'off') {
+      for (const change of columnOrderChanges(s0, s2))
+        this.outcome.findings.push(columnOrderFinding(m, change, this.config.columnOrder));
+    }
+    trip.reup = await this.step(m, 'up', 're-up');
+    line('re-up', trip.reup);
+    if (trip.reup.status === 'fail') return;
+    const reupDiffs = diffSnapshots(s1, this.snapshot());
+    if (reupDiffs.length > 0) {
+      this.outcome.findings.push(
+        mismatchFinding(m, 'reup-mismatch', reupDiffs, {
+          before: 'after the first up',
+          after: 'after the second up',
+        }),
+      );
+      this.dirty = true;
+    }
+  }
+}
+
+/**
+ * The round-trip of `check` on SQLite (`database: sqlite`): each directory on scratch files in a temporary
+ * folder (removed at the end, on failure too), the same S0 → up → S1 → down → S2 → up → S3 proof as on
+ * PostgreSQL, with SQLite snapshots; then the live baseline database and the Alembic models, when configured.
+ */
+export async function runSqliteRoundTrips(
+  sets: MigrationSet[],
+  config: GateConfig,
+  opts: RoundTripOptions = {},
+): Promise<RoundTripOutcome> {
+  const outcome: RoundTripOutcome = { database: null, notes: [], results: new Map(), findings: [] };
+  const work = sets.filter((s) => s.migrations.some(isChanged));
+  const models = modelSets(sets);
+  if (work.length === 0 && !config.baselineDatabase && models.length === 0) {
+    outcome.notes.push('no changed migration: no database was started');
+    return outcome;
+  }
+  if ([...work, ...models, ...(config.baselineDatabase ? sets : [])].some((s) => s.format === 'alembic'))
+    await checkAlembicCommand(config);
+  const progress = opts.progress ?? (() => undefined);
+  const folder = new SqliteFolder();
+  const endRun = beginRun();
+  try {
+    outcome.database = { provider: 'sqlite', serverVersion: sqliteVersion() };
+    progress(
+      `database: sqlite, SQLite ${outcome.database.serverVersion} (scratch files in a temporary folder)`,
+    );
+    const counter = { done: 0, total: work.reduce((n, s) => n + s.migrations.filter(isChanged).length, 0) };
+    for (const set of work) await new SqliteSetRun(set, config, folder, progress, counter, outcome).run();
+    const applyAll = (db: SqliteScratch, set: MigrationSet) => applySqlite(db, set.migrations, config);
+    if (config.baselineDatabase) {
+      progress(`baseline: ${config.baselineDatabase} (read only) against every migration applied from empty`);
+      outcome.findings.push(
+        ...(await checkSqliteBaseline({ folder, sets, config, applyAll, notes: outcome.notes })),
+      );
+    }
+    if (models.length > 0) {
+      outcome.findings.push(
+        ...(await checkModels({
+          createScratch: () => folder.createScratch(),
+          sets: models,
+          config,
+          notes: outcome.notes,
+          progress,
+          changed: opts.changedFiles ?? (async (files) => new Set(files)),
+          applyAll,
+        })),
+      );
+    }
+    return outcome;
+  } finally {
+    await folder.close();
+    endRun();
+  }
+}
