@@ -34,6 +34,13 @@ const LOSSY: Record<Tool, { name: string; index: string }> = {
   'node-pg-migrate': { name: '1704283200000_index-order-total', index: 'public.orders_total_idx' },
 };
 
+/** The table the lossy migration changes: its lock is seen where the tool runs the migration in a transaction. */
+const LOCKED: Record<Tool, string | null> = {
+  sequelize: null, // sequelize-cli wraps no transaction around a migration
+  knex: 'public.accounts',
+  'node-pg-migrate': 'public.orders',
+};
+
 const HISTORY_TABLES: Record<Tool, string[]> = {
   sequelize: ['public.SequelizeMeta'],
   knex: ['public.knex_migrations', 'public.knex_migrations_lock', 'public.knex_history'],
@@ -81,6 +88,16 @@ describe.each(TOOLS)('%s migrations', (tool) => {
     ]);
     expect(outcome.findings[0]!.message).toContain(`index ${LOSSY[tool].index}`);
     expect(outcome.findings[1]!.message).toContain('already exists');
+    // The impact names the lock the up held before its tool committed, or says it could not be seen.
+    const lossy = sets[0]!.migrations.find((m) => m.name === LOSSY[tool].name)!;
+    const impact = outcome.results.get(lossy.path)!.impact!;
+    if (LOCKED[tool] === null) {
+      expect(impact.locks ?? []).toEqual([]);
+      expect(impact.notes?.join(' ')).toMatch(/^locks not observed/);
+    } else {
+      expect(impact.locks?.map((l) => l.relation)).toContain(LOCKED[tool]);
+      expect(impact.notes ?? []).toEqual([]);
+    }
     for (const m of sets[0]!.migrations.filter((m) => m.name !== LOSSY[tool].name)) {
       expect(outcome.results.get(m.path)!.roundtrip).toMatchObject({
         up: { status: 'pass' },

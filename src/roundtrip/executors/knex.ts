@@ -57,7 +57,12 @@ export const knexExecutor: FormatExecutor = {
       typeof config?.transaction === 'boolean' ? config.transaction : migration.transaction;
     const call = (k: unknown) => Promise.resolve((fn as KnexMigrationFn).call(loaded.exports, k));
     try {
-      if (transactional) await knex.transaction((trx) => call(trx));
+      // The impact's locks are read on the step's session just before knex commits.
+      if (transactional)
+        await knex.transaction(async (trx) => {
+          await call(trx);
+          await ctx.beforeCommit?.(ctx.client);
+        });
       else await call(knex);
     } catch (error) {
       await rollbackQuietly(ctx.client);

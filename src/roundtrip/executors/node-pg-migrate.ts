@@ -73,6 +73,7 @@ export const nodePgMigrateExecutor: FormatExecutor = {
         await client.query(step);
       }
       current = '';
+      if (transactional) await ctx.beforeCommit?.(client);
       if (transactional) await client.query('COMMIT');
     } catch (error) {
       if (transactional) await rollbackQuietly(client);
