@@ -28,7 +28,11 @@ export interface NewMigrationResult {
   notes: string[];
 }
 
-type Layout = { kind: 'sql'; dialect: SqlDialect } | { kind: 'umzug'; extension: string };
+type Tool = 'sequelize' | 'knex' | 'node-pg-migrate';
+type Layout =
+  | { kind: 'sql'; dialect: SqlDialect }
+  | { kind: 'umzug'; extension: string }
+  | { kind: 'tool'; tool: Tool; extension: string };
 
 const NAME_SUFFIXES = ['.up.sql', '.down.sql', '.sql', ...MODULE_EXTENSIONS, '.py'];
 
@@ -171,6 +175,10 @@ async function chooseLayout(
   if (format === 'umzug') {
     const extension = detected?.moduleExtension ?? (await defaultModuleExtension(config.cwd));
     return { kind: 'umzug', extension };
+  }
+  if (format === 'sequelize' || format === 'knex' || format === 'node-pg-migrate') {
+    const extension = detected?.moduleExtension ?? (await defaultModuleExtension(config.cwd));
+    return { kind: 'tool', tool: format, extension };
   }
   return { kind: 'sql', dialect: detected?.dialect ?? 'pair' };
 }
@@ -318,6 +326,7 @@ function templates(layout: Layout, name: string): FileTemplate[] {
       },
     ];
   }
+  if (layout.kind === 'tool') return [{ name: `${name}${layout.extension}`, text: toolTemplate(layout) }];
   const ext = layout.extension;
   const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
   const params = typed ? '{ context }: { context: MigrationContext }' : '{ context }';
@@ -344,4 +353,55 @@ function templates(layout: Layout, name: string): FileTemplate[] {
   );
   if (ext === '.cjs') lines.push('', 'module.exports = { up, down };');
   return [{ name: `${name}${ext}`, text: `${lines.join('\n')}\n` }];
+}
+
+/**
+ * A migration module as the tool's own generator writes it (sequelize-cli's `migration:generate`, `knex
+ * migrate:make`, `node-pg-migrate create`): CommonJS for `.js` / `.cjs`, ESM for `.mjs`, typed ESM for `.ts`.
+ * The bodies hold only comments, so `down-missing` fires until the down is written.
+ */
+function toolTemplate(layout: { tool: Tool; extension: string }): string {
+  const ext = layout.extension;
+  const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
+  const esm = typed || ext === '.mjs';
+  const TOOL: Record<Tool, { params: string; typedParams: string; typeImport: string; body: string }> = {
+    sequelize: {
+      params: 'queryInterface, Sequelize',
+      typedParams: 'queryInterface: QueryInterface, Sequelize: typeof import("sequelize")',
+      typeImport: "import type { QueryInterface } from 'sequelize';",
+      body: "await queryInterface.createTable('…', { … });",
+    },
+    knex: {
+      params: 'knex',
+      typedParams: 'knex: Knex',
+      typeImport: "import type { Knex } from 'knex';",
+      body: "await knex.schema.createTable('…', (table) => { … });",
+    },
+    'node-pg-migrate': {
+      params: 'pgm',
+      typedParams: 'pgm: MigrationBuilder',
+      typeImport: "import type { MigrationBuilder } from 'node-pg-migrate';",
+      body: "pgm.createTable('…', { … });",
+    },
+  };
+  const t = TOOL[layout.tool];
+  const params = typed ? t.typedParams : t.params;
+  const returns = typed ? ': Promise<void>' : '';
+  const lines = ['// requirements: '];
+  if (typed) lines.push(t.typeImport);
+  lines.push('');
+  const fn = (name: string, comment: string) =>
+    esm
+      ? [`export async function ${name}(${params})${returns} {`, `  // ${comment}`, '}']
+      : layout.tool === 'sequelize'
+        ? [`  async ${name}(${params}) {`, `    // ${comment}`, '  },']
+        : [`exports.${name} = async function (${params}) {`, `  // ${comment}`, '};'];
+  const up = fn('up', t.body);
+  const down = fn('down', 'Undo everything up does, in reverse order.');
+  if (!esm && layout.tool === 'sequelize') {
+    lines.push("'use strict';", '', 'module.exports = {', ...up, '', ...down, '};');
+  } else {
+    lines.push(...up, '', ...down);
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -260,4 +260,43 @@ describe('createMigration', () => {
       'requirement-missing warning',
     ]);
   });
+});
+
+describe('createMigration in a directory of a JavaScript migration tool', () => {
+  const root = join(import.meta.dirname, '..');
+  it.each([
+    [
+      'sequelize',
+      /^db\/migrations\/20261121143007-add-things\.js$/,
+      /module\.exports = \{\n {2}async up\(queryInterface, Sequelize\) \{/,
+    ],
+    ['knex', /^db\/migrations\/20261121143007_add_things\.js$/, /exports\.up = async function \(knex\) \{/],
+    ['node-pg-migrate', /^db\/migrations\/\d{13}_add-things\.js$/, /exports\.up = async function \(pgm\) \{/],
+  ] as const)(
+    '%s: writes its module, named like the others, read back as the tool with down-missing',
+    async (tool, name, shape) => {
+      await cp(join(root, 'fixtures', 'tools', tool, 'db', 'migrations'), join(cwd, 'db', 'migrations'), {
+        recursive: true,
+      });
+      const now = () => new Date('2026-11-21T14:30:07Z');
+      const slug = tool === 'knex' ? 'add_things' : 'add-things';
+      const { files } = await createMigration({ config: config({ now }), dir: 'db/migrations', slug });
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(name);
+      const text = await read(files[0]!);
+      expect(text).toMatch(/^\/\/ requirements: \n/);
+      expect(text).toMatch(shape);
+
+      const written = files[0]!.slice('db/migrations/'.length).replace(/\.js$/, '');
+      const [set] = await discover(config({ dirs: ['db/migrations'], now }));
+      expect(set!.format).toBe(tool);
+      const mine = set!.migrations.find((m) => m.name === written)!;
+      expect(mine.format).toBe(tool);
+      const rules = lint([set!], config({ dirs: ['db/migrations'], now }))
+        .filter((f) => f.migration === written)
+        .map((f) => f.rule)
+        .sort();
+      expect(rules).toContain('down-missing');
+    },
+  );
 });
