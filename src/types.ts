@@ -208,6 +208,24 @@ export interface Impact {
   added: string[];
   removed: string[];
   changed: string[];
+  /** Locks the up's transaction held on tables that existed before it, just before it committed. */
+  locks?: { relation: string; mode: string }[];
+  /** Tables of before up whose storage up replaced (a table rewrite). */
+  rewrites?: string[];
+  /** What the sample rows went through; null when the `data` setting is off. */
+  data?: DataImpact | null;
+  /** What could not be measured, and why (e.g. a step that runs outside a transaction). */
+  notes?: string[];
+}
+
+/** The sample rows of one migration's round-trip (`data: on`). */
+export interface DataImpact {
+  /** Rows generated before this migration's up. */
+  sampleRows: number;
+  /** What up destroyed (`up-data-loss`). */
+  up: { table: string; column?: string; what: string; rows: number }[];
+  /** What down lost or changed (`down-data-loss`); null when down did not run. */
+  down: { table: string; columns: string[]; rows: number; example: string | null }[] | null;
 }
 
 /** One migration's row in the report (stable JSON shape, extra fields allowed). */
@@ -230,24 +248,6 @@ export interface DatabaseInfo {
   serverVersion: string;
 }
 
-  /** Locks the up's transaction held on tables that existed before it, just before it committed. */
-  locks?: { relation: string; mode: string }[];
-  /** Tables of before up whose storage up replaced (a table rewrite). */
-  rewrites?: string[];
-  /** What the sample rows went through; null when the `data` setting is off. */
-  data?: DataImpact | null;
-  /** What could not be measured, and why (e.g. a step that runs outside a transaction). */
-  notes?: string[];
-}
-
-/** The sample rows of one migration's round-trip (`data: on`). */
-export interface DataImpact {
-  /** Rows generated before this migration's up. */
-  sampleRows: number;
-  /** What up destroyed (`up-data-loss`). */
-  up: { table: string; column?: string; what: string; rows: number }[];
-  /** What down lost or changed (`down-data-loss`); null when down did not run. */
-  down: { table: string; columns: string[]; rows: number; example: string | null }[] | null;
 /** The JSON report (version 1). */
 export interface Report {
   version: 1;
