@@ -136,32 +136,43 @@ export async function compareModels(
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',
   };
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(),
-    Math.max(DRIFT_TIMEOUT_MS, config.stepTimeoutSec * 1000),
+  // The interpreter read from the command first; then the one of `alembic` on PATH, then python3 (a wrapper
+  // such as `sh -c '… exec alembic "$@"'` names no interpreter the gate can see).
+  const candidates = [py.python, (await shebang('alembic')) ?? [], ['python3']].filter(
+    (c, i, all) => c.length > 0 && all.findIndex((o) => o.join(' ') === c.join(' ')) === i,
   );
-  let result: RunResult;
-  try {
-    result = await runAlembic(
-      [...py.python, '-c', MODEL_DRIFT_SCRIPT, args],
-      place.cwd,
-      env,
-      controller.signal,
+  let first: Error | null = null;
+  for (const python of candidates) {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(),
+      Math.max(DRIFT_TIMEOUT_MS, config.stepTimeoutSec * 1000),
     );
-  } catch (error) {
-    throw notFound(py.python, place.cwd, error);
-  } finally {
-    clearTimeout(timer);
+    let result: RunResult;
+    try {
+      result = await runAlembic(
+        [...python, '-c', MODEL_DRIFT_SCRIPT, args],
+        place.cwd,
+        env,
+        controller.signal,
+      );
+    } catch (error) {
+      first ??= notFound(python, place.cwd, error);
+      continue;
+    } finally {
+      clearTimeout(timer);
+    }
+    try {
+      return readComparison(result.output);
+    } catch {
+      first ??= new Error(
+        result.code !== 0
+          ? `the models could not be compared (${python.join(' ')}): ${failureLine(result, url)}`
+          : `the model comparison printed no result: ${failureLine(result, url)}`,
+      );
+    }
   }
-  if (result.code !== 0) {
-    throw new Error(`the models could not be compared (${py.python.join(' ')}): ${failureLine(result, url)}`);
-  }
-  try {
-    return readComparison(result.output);
-  } catch {
-    throw new Error(`the model comparison printed no result: ${failureLine(result, url)}`);
-  }
+  throw first ?? new Error('no Python interpreter to compare the models with');
 }
 
 function relative(config: GateConfig, file: string): string {

@@ -6,6 +6,7 @@ import { checkBaseline } from './baseline.js';
 import { checkLiveBaseline } from './baseline-live.js';
 import { beginRun, registerCleanup } from './cleanup.js';
 import { checkAlembicCommand } from './executors/index.js';
+import { upgradeHead } from './executors/alembic.js';
 import { checkModels, modelSets } from './model-check.js';
 import { isChanged } from './outcome.js';
 import type { RoundTripOptions, RoundTripOutcome } from './outcome.js';
@@ -87,7 +88,8 @@ export async function runRoundTrips(
           notes: outcome.notes,
           progress,
           changed: opts.changedFiles ?? (async (files) => new Set(files)),
-          applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
+          // One Alembic process to head, on the steps' own role.
+          applyAll: (db, set) => upgradeHead(db.url, set, config),
         });
         outcome.findings.push(...findings);
       }

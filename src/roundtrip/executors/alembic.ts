@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { GateConfig } from '../../config/types.js';
-import { GateError, type Migration } from '../../types.js';
+import { GateError, type Migration, type MigrationSet } from '../../types.js';
 import { scrubSecrets } from '../providers/url.js';
 import { StepError } from '../types.js';
 import type { Direction, FormatExecutor, StepContext } from '../types.js';
@@ -380,55 +380,66 @@ export async function runAlembicStep(
   direction: Direction,
   ctx: { config: GateConfig; url: string; signal: AbortSignal },
 ): Promise<void> {
-  {
-    const { config } = ctx;
-    const target = alembicTarget(migration, direction);
-    const words = [...commandWords(config), direction === 'up' ? 'upgrade' : 'downgrade', target];
-    const place = await alembicPlace(config, migration.dir);
-    const cwd = place.cwd;
-    if (place.configured) await assertUsesDatabaseUrl(config, cwd);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: sqlalchemyUrl(ctx.url),
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHONUNBUFFERED: '1',
-    };
-    if (ctx.signal.aborted)
-      throw new StepError('the step ran out of time before Alembic started', migration.path, null);
+  const { config } = ctx;
+  const target = alembicTarget(migration, direction);
+  const words = [...commandWords(config), direction === 'up' ? 'upgrade' : 'downgrade', target];
+  const place = await alembicPlace(config, migration.dir);
+  const cwd = place.cwd;
+  if (place.configured) await assertUsesDatabaseUrl(config, cwd);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: sqlalchemyUrl(ctx.url),
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+  };
+  if (ctx.signal.aborted)
+    throw new StepError('the step ran out of time before Alembic started', migration.path, null);
 
-    const started = Date.now();
-    let result: RunResult;
-    try {
-      result = await runAlembic(words, cwd, env, ctx.signal);
-    } catch (error) {
-      throw notFound(words.slice(0, -2), cwd, error);
-    }
-    if (ctx.signal.aborted) {
-      throw new StepError(
-        `Alembic was stopped after ${Math.round((Date.now() - started) / 1000)} s: the step ran out of time`,
-        migration.path,
-        null,
-      );
-    }
-    if (result.code === 0) return;
-
-    const revisionFile = path.resolve(config.cwd, migration.path);
-    const failure = await readAlembicFailure(
-      result.output,
-      cwd,
-      revisionFile,
-      path.resolve(config.cwd, migration.dir),
-    );
-    let message = scrubSecrets(failure.message, ctx.url);
-    if (message.length > MESSAGE_LIMIT) message = `${message.slice(0, MESSAGE_LIMIT - 1)}…`;
-    const blamed = failure.file
-      ? path.relative(path.resolve(config.cwd), failure.file).split(path.sep).join('/')
-      : null;
-    const outside = blamed === null || blamed.startsWith('../');
+  const started = Date.now();
+  let result: RunResult;
+  try {
+    result = await runAlembic(words, cwd, env, ctx.signal);
+  } catch (error) {
+    throw notFound(words.slice(0, -2), cwd, error);
+  }
+  if (ctx.signal.aborted) {
     throw new StepError(
-      `alembic ${direction === 'up' ? 'upgrade' : 'downgrade'} ${target}: ${message}`,
-      outside ? migration.path : blamed,
-      outside ? null : failure.line,
+      `Alembic was stopped after ${Math.round((Date.now() - started) / 1000)} s: the step ran out of time`,
+      migration.path,
+      null,
     );
+  }
+  if (result.code === 0) return;
+
+  const revisionFile = path.resolve(config.cwd, migration.path);
+  const failure = await readAlembicFailure(
+    result.output,
+    cwd,
+    revisionFile,
+    path.resolve(config.cwd, migration.dir),
+  );
+  let message = scrubSecrets(failure.message, ctx.url);
+  if (message.length > MESSAGE_LIMIT) message = `${message.slice(0, MESSAGE_LIMIT - 1)}…`;
+  const blamed = failure.file
+    ? path.relative(path.resolve(config.cwd), failure.file).split(path.sep).join('/')
+    : null;
+  const outside = blamed === null || blamed.startsWith('../');
+  throw new StepError(
+    `alembic ${direction === 'up' ? 'upgrade' : 'downgrade'} ${target}: ${message}`,
+    outside ? migration.path : blamed,
+    outside ? null : failure.line,
+  );
+}
+
+/** `alembic upgrade <head>` of a directory (its last revision in graph order) on the database at `url`, in one process. */
+export async function upgradeHead(url: string, set: MigrationSet, config: GateConfig): Promise<void> {
+  const head = set.migrations.at(-1);
+  if (!head) return;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(1, config.stepTimeoutSec * 1000));
+  try {
+    await runAlembicStep(head, 'up', { config, url, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
   }
 }
