@@ -136,7 +136,8 @@ Usage:
 
 Options:
   --dir <path>              migration directory; repeatable (default: config, else ./migrations)
-  --format <f>              auto | sql | umzug | alembic                     (default auto)
+  --format <f>              auto | sql | umzug | sequelize | knex | node-pg-migrate | alembic
+                                                                             (default auto)
   --dialect <d>             files of <name>.<dialect>.up.sql pairs to run    (default postgres)
   --base <git-ref>          migrations that differ from this ref (merge base) are "changed";
                             without it, every migration counts as changed
@@ -156,8 +157,9 @@ Options:
   --step-timeout <s>        time limit of one up or down step, in seconds    (default 300)
   --data on|off             sample rows in the tables before each up, proven through the round-trip
                                                                              (default on)
-  --naming-pattern <p>      utc-minute | utc-second | sequential | sequelize | a regex with
-                            named groups timestamp or version, and slug      (default utc-minute)
+  --naming-pattern <p>      utc-minute | utc-second | sequential | sequelize | knex | node-pg-migrate |
+                            diesel | flyway, or a regex with named groups timestamp or version,
+                            and slug                                         (default utc-minute)
   --requirement-pattern <r> regex of one requirement ID                      (default [A-Z][A-Z0-9]+-\\d+)
   --require-requirements    a migration without a requirement is an error, not a warning
   --clock-skew <s>          how far in the future a timestamp may lie        (default 300)
