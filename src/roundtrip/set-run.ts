@@ -2,42 +2,26 @@ import type pg from 'pg';
 import { Umzug } from 'umzug';
 import type { GateConfig } from '../config/types.js';
 import { GateError } from '../types.js';
-import type { Migration, MigrationSet, StepResult } from '../types.js';
+import type { Migration, MigrationSet } from '../types.js';
 import { registerCleanup } from './cleanup.js';
-import { columnOrderChanges, diffSnapshots, summarizeImpact } from './diff.js';
 import { ALEMBIC_EXCLUDED_TABLES } from './executors/index.js';
 import { applyBatches } from './history.js';
 import { hasCompleteWaiver, hasDown, isChanged, seconds } from './outcome.js';
-import type { RoundTripOutcome, RoundTripResult } from './outcome.js';
+import type { RoundTripOutcome } from './outcome.js';
 import { endClient } from './providers/url.js';
 import { attachScratch, closeScratch, openScratch } from './scratch.js';
 import type { Scratch } from './scratch.js';
-import { TripProbe, dataUpFailedFinding } from './data/probe.js';
+import { dataUpFailedFinding } from './data/probe.js';
 import type { LockObserver } from './impact/locks.js';
 import { clusterScope, takeSnapshot } from './snapshot/index.js';
 import type { ClusterScope, Snapshot } from './snapshot/index.js';
-import {
-  causes,
-  columnOrderFinding,
-  failedStep,
-  mismatchFinding,
-  prepareSession,
-  runWatched,
-  stepFinding,
-} from './step.js';
+import { causes, failedStep, prepareSession, runWatched, stepFinding } from './step.js';
 import type { StepLabel, StepRecord } from './step.js';
 import { STORAGE_SCHEMA, logSql, scratchStorage } from './storage.js';
+import { runTrip } from './trip.js';
+import type { StepRun, TripHost } from './trip.js';
 import { StepError } from './types.js';
 import type { DatabaseProvider, Direction, ScratchDatabase } from './types.js';
-
-/** How one step went. */
-interface StepRun {
-  ok: boolean;
-  timedOut: boolean;
-  result: StepResult;
-  /** The failed step's record, when it was not reported (`quiet`). */
-  record?: StepRecord;
-}
 
 /** The round-trip of one migration directory. */
 export class SetRun {
@@ -59,6 +43,8 @@ export class SetRun {
   private readonly timeoutMs: number;
   /** Reads the locks of the first up of a changed migration just before it commits. */
   private observer: LockObserver | null = null;
+  /** What the round-trip of one migration (trip.ts) asks of this run. */
+  private readonly host: TripHost;
 
   constructor(
     private readonly set: MigrationSet,
@@ -70,6 +56,36 @@ export class SetRun {
   ) {
     this.byName = new Map(set.migrations.map((m) => [m.name, m]));
     this.timeoutMs = Math.max(1, Math.round(config.stepTimeoutSec * 1000));
+    this.host = {
+      config: this.config,
+      set: this.set,
+      outcome: this.outcome,
+      progress: (line) => this.progress(line),
+      client: () => this.scratch!.client,
+      snapshot: () => this.snapshot(),
+      step: (m, direction, label, quiet) => this.step(m, direction, label, quiet),
+      report: (record, label) => this.report(record, label, null),
+      dataUpFailed: (record) =>
+        dataUpFailedFinding(record, this.config, this.provider.kind, this.scratch?.db.access),
+      rebuild: () => this.rebuild(),
+      observe: (observer) => {
+        this.observer = observer;
+      },
+      takeCurrent: () => {
+        const current = this.current;
+        this.current = null;
+        return current;
+      },
+      setCurrent: (snapshot) => {
+        this.current = snapshot;
+      },
+      markDirty: () => {
+        this.dirty = true;
+      },
+      markApplied: (name) => {
+        this.applied.push(name);
+      },
+    };
   }
 
   async run(): Promise<void> {
@@ -200,101 +216,7 @@ export class SetRun {
 
   private async roundTrip(m: Migration): Promise<void> {
     const index = ++this.counter.done;
-    const tag = `[${index}/${this.counter.total}] ${m.name}`;
-    const waived = hasCompleteWaiver(m);
-    const result: RoundTripResult = {
-      roundtrip: { up: skipped(), down: skipped(), reup: skipped() },
-      impact: null,
-      waived,
-    };
-    const trip = result.roundtrip!;
-    this.outcome.results.set(m.path, result);
-
-    const probe = new TripProbe(() => this.scratch!.client, m, {
-      data: this.config.data,
-      exclude: [
-        ...(this.set.format === 'alembic' ? ALEMBIC_EXCLUDED_TABLES : []),
-        ...(this.set.historyTables ?? []),
-      ],
-      runNotes: this.outcome.notes,
-    });
-    await probe.beforeUp(true);
-    const s0 = this.current ?? (await this.snapshot());
-    this.current = null;
-    const up = await this.upWithRows(m, probe);
-    if (!up) return;
-    trip.up = up.result;
-    this.progress(
-      `${tag}: up${up.ok ? '' : up.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(up.result.ms)})`,
-    );
-    if (!up.ok) {
-      // A failed step may have left anything behind (no transaction, or one the migration broke): the next
-      // migration starts on a fresh database holding everything before it, without this one.
-      this.dirty = true;
-      return;
-    }
-    this.applied.push(m.name);
-    const s1 = await this.snapshot();
-    const upLoss = await probe.afterUp();
-    if (upLoss) this.outcome.findings.push(upLoss);
-    const schemaImpact = summarizeImpact(diffSnapshots(s0, s1));
-    result.impact = probe.impact(schemaImpact);
-
-    if (waived || !hasDown(m)) {
-      probe.downSkipped(waived);
-      result.impact = probe.impact(schemaImpact);
-      this.current = s1;
-      this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
-      return;
-    }
-
-    const down = await this.step(m, 'down', 'down');
-    trip.down = down.result;
-    this.progress(
-      `${tag}: down${down.ok ? '' : down.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(down.result.ms)})`,
-    );
-    if (!down.ok) {
-      this.dirty = true;
-      return;
-    }
-    const s2 = await this.snapshot();
-    const downLoss = await probe.afterDown();
-    if (downLoss) this.outcome.findings.push(downLoss);
-    const downDiffs = diffSnapshots(s0, s2);
-    if (downDiffs.length > 0) {
-      this.outcome.findings.push(
-        mismatchFinding(m, 'down-mismatch', downDiffs, { before: 'before up', after: 'after down' }),
-      );
-    }
-    const columnOrder = this.config.columnOrder;
-    if (columnOrder !== 'off') {
-      for (const change of columnOrderChanges(s0, s2)) {
-        this.outcome.findings.push(columnOrderFinding(m, change, columnOrder));
-      }
-    }
-
-    const reup = await this.step(m, 'up', 're-up');
-    trip.reup = reup.result;
-    this.progress(
-      `${tag}: re-up${reup.ok ? '' : reup.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(reup.result.ms)})`,
-    );
-    if (!reup.ok) {
-      this.dirty = true;
-      return;
-    }
-    const s3 = await this.snapshot();
-    const reupDiffs = diffSnapshots(s1, s3);
-    if (reupDiffs.length > 0) {
-      this.outcome.findings.push(
-        mismatchFinding(m, 'reup-mismatch', reupDiffs, {
-          before: 'after the first up',
-          after: 'after the second up',
-        }),
-      );
-      this.dirty = true;
-    } else {
-      this.current = s3;
-    }
+    await runTrip(this.host, m, `[${index}/${this.counter.total}] ${m.name}`);
   }
 
   /**
@@ -310,38 +232,6 @@ export class SetRun {
       const record = failedStep(error, this.set.dir, this.provider.kind);
       if (!quiet) this.report(record, label, null);
       return { ok: false, timedOut: record.timedOut, result: { status: 'fail', ms: record.ms }, record };
-    }
-  }
-
-  /**
-   * The first up, with the sample rows in the tables. When it fails with them, it runs again on a fresh database
-   * without them: a pass there makes the first failure `data-up-failed` (the round-trip goes on without rows), a
-   * failure there is `up-failed` as without rows. Null when the fresh database could not be built.
-   */
-  private async upWithRows(m: Migration, probe: TripProbe): Promise<StepRun | null> {
-    try {
-      this.observer = probe.observer;
-      const withRows = probe.filled > 0;
-      const up = await this.step(m, 'up', 'up', withRows);
-      if (up.ok || !withRows || !up.record) return up;
-      if (up.timedOut) {
-        this.report(up.record, 'up', null);
-        return up;
-      }
-      this.dirty = true;
-      if (!(await this.rebuild())) return null;
-      await probe.beforeUp(false);
-      this.observer = probe.observer;
-      const empty = await this.step(m, 'up', 'up');
-      if (empty.ok) {
-        this.outcome.findings.push(
-          dataUpFailedFinding(up.record, this.config, this.provider.kind, this.scratch?.db.access),
-        );
-        probe.dropRows('sample rows not used: up fails with rows present (data-up-failed)');
-      }
-      return empty;
-    } finally {
-      this.observer = null;
     }
   }
 
@@ -475,8 +365,4 @@ export class SetRun {
     }
     return ok;
   }
-}
-
-function skipped(): StepResult {
-  return { status: 'skipped', ms: 0 };
 }
