@@ -1,3 +1,7 @@
+import { fileURLToPath as __mgFileURLToPath } from 'node:url';
+import { dirname as __mgDirname } from 'node:path';
+const __filename = __mgFileURLToPath(import.meta.url);
+const __dirname = __mgDirname(__filename);
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
@@ -33441,6 +33445,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 98995:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+
+/***/ }),
+
 /***/ 77030:
 /***/ ((module) => {
 
@@ -57343,8 +57354,10 @@ function requirementsInText(text, pattern) {
 /* harmony import */ var _formats_dialect_pair_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(76563);
 /* harmony import */ var _formats_flyway_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(28370);
 /* harmony import */ var _formats_sql_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(27172);
-/* harmony import */ var _formats_umzug_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(88616);
-/* harmony import */ var _inside_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(52219);
+/* harmony import */ var _formats_tools_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(76995);
+/* harmony import */ var _formats_umzug_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(88616);
+/* harmony import */ var _inside_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(52219);
+
 
 
 
@@ -57364,7 +57377,7 @@ function candidateKind(fileName) {
         return null;
     if (/\.sql$/i.test(fileName))
         return 'sql';
-    if ((0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_7__/* .moduleExtensionOf */ .$g)(fileName))
+    if ((0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_8__/* .moduleExtensionOf */ .$g)(fileName))
         return 'module';
     if (/\.py$/i.test(fileName) && !IGNORED_PYTHON.has(fileName))
         return 'python';
@@ -57393,9 +57406,12 @@ function fileVote(fileName, text) {
         return dialect ? { format: 'sql', dialect } : null;
     }
     if (kind === 'module') {
-        if (text === null || !(0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_7__/* .findModuleExports */ .BI)(text).up)
+        const found = text === null ? null : (0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_8__/* .findModuleExports */ .BI)(text);
+        if (!found?.up)
             return null;
-        return { format: 'umzug', extension: (0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_7__/* .moduleExtensionOf */ .$g)(fileName) };
+        const tool = (0,_formats_tools_js__WEBPACK_IMPORTED_MODULE_7__/* .moduleTool */ .$K)(found);
+        const format = (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .isModuleFormat */ .ck)(tool.format) ? tool.format : 'umzug';
+        return { format, extension: (0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_8__/* .moduleExtensionOf */ .$g)(fileName), certain: tool.certain };
     }
     if (kind === 'python')
         return text !== null && ALEMBIC_REVISION.test(text) ? { format: 'alembic' } : null;
@@ -57413,6 +57429,9 @@ const VOTE_LABEL = {
     'sql:dialect-pair': 'dialect-suffixed SQL pair',
     'sql:flyway': 'Flyway SQL',
     umzug: 'umzug module',
+    sequelize: 'sequelize-cli module',
+    knex: 'knex module',
+    'node-pg-migrate': 'node-pg-migrate module',
     alembic: 'Alembic revision',
 };
 /**
@@ -57429,8 +57448,17 @@ function detectFormat(files, rel, forced = 'auto', folders = []) {
     }
     for (const file of files) {
         const vote = fileVote(file.name, file.text);
+        // A forced module format reads every module as its own.
+        if (vote && 'certain' in vote && forced !== 'auto' && (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .isModuleFormat */ .ck)(forced))
+            vote.format = forced;
         if (vote && (forced === 'auto' || vote.format === forced))
             votes.push({ name: file.name, vote });
+    }
+    // A module that shows no tool of its own takes the one the other modules show.
+    const tool = votes.find((v) => 'certain' in v.vote && v.vote.certain && v.vote.format !== 'umzug');
+    for (const v of votes) {
+        if (tool && 'certain' in v.vote && !v.vote.certain)
+            v.vote.format = tool.vote.format;
     }
     // Dialect-less files are the fallbacks of a dialect-suffixed directory, not a layout of their own.
     if (votes.some((v) => v.vote.format === 'sql' && v.vote.dialect === 'dialect-pair')) {
@@ -57443,32 +57471,32 @@ function detectFormat(files, rel, forced = 'auto', folders = []) {
         if (forced === 'auto')
             return null;
         const kinds = files.map((f) => candidateKind(f.name)).filter((k) => k !== null);
-        if (!kinds.some((k) => formatOfKind(k) === forced))
+        if (!kinds.some((k) => formatOfKind(k) === (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .familyOf */ .Ap)(forced)))
             return null;
         return {
             format: forced,
             dialect: null,
-            moduleExtension: forced === 'umzug' ? commonExtension(files) : null,
+            moduleExtension: (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .isModuleFormat */ .ck)(forced) ? commonExtension(files) : null,
         };
     }
     const other = votes.find((v) => voteKey(v.vote) !== voteKey(first.vote));
     if (other) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`migration directory '${rel}' mixes formats: '${first.name}' (${VOTE_LABEL[voteKey(first.vote)]}) and ` +
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`migration directory '${rel}' mixes formats: '${first.name}' (${VOTE_LABEL[voteKey(first.vote)]}) and ` +
             `'${other.name}' (${VOTE_LABEL[voteKey(other.vote)]}): keep one migration format per directory`);
     }
     const vote = first.vote;
     if (vote.format === 'sql')
         return { format: 'sql', dialect: vote.dialect, moduleExtension: null };
-    if (vote.format === 'umzug') {
+    if ((0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .isModuleFormat */ .ck)(vote.format)) {
         const voters = votes.map((v) => ({ name: v.name }));
-        return { format: 'umzug', dialect: null, moduleExtension: commonExtension(voters) };
+        return { format: vote.format, dialect: null, moduleExtension: commonExtension(voters) };
     }
     return { format: 'alembic', dialect: null, moduleExtension: null };
 }
 function commonExtension(files) {
     const counts = new Map();
     for (const file of files) {
-        const ext = (0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_7__/* .moduleExtensionOf */ .$g)(file.name);
+        const ext = (0,_formats_umzug_js__WEBPACK_IMPORTED_MODULE_8__/* .moduleExtensionOf */ .$g)(file.name);
         if (ext)
             counts.set(ext, (counts.get(ext) ?? 0) + 1);
     }
@@ -57526,7 +57554,7 @@ async function loadFile(absPath, name, root = null, maxBytes = MAX_MIGRATION_FIL
     });
     let readPath = absPath;
     if (root !== null) {
-        const where = await (0,_inside_js__WEBPACK_IMPORTED_MODULE_8__/* .containment */ .R7)(root, absPath);
+        const where = await (0,_inside_js__WEBPACK_IMPORTED_MODULE_9__/* .containment */ .R7)(root, absPath);
         if (where.inside === null)
             return refuse(null, describeReadError(where.error));
         if (!where.inside)
@@ -57620,9 +57648,9 @@ const READ_CONCURRENCY = 32;
  */
 async function detectDirectoryFormat(absDir, rel, forced = 'auto', root = null) {
     if (root !== null) {
-        const where = await (0,_inside_js__WEBPACK_IMPORTED_MODULE_8__/* .containment */ .R7)(root, absDir);
+        const where = await (0,_inside_js__WEBPACK_IMPORTED_MODULE_9__/* .containment */ .R7)(root, absDir);
         if (where.inside === false)
-            throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`migration directory '${rel}' ${where.message}`);
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`migration directory '${rel}' ${where.message}`);
     }
     let names;
     try {
@@ -57650,7 +57678,7 @@ function directoryError(error, rel, absDir) {
             : code === 'EACCES' || code === 'EPERM'
                 ? 'cannot be read: permission denied'
                 : `cannot be read (${code ?? String(error)})`;
-    return new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`migration directory '${rel}' ${why}`, { cause: error });
+    return new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`migration directory '${rel}' ${why}`, { cause: error });
 }
 
 
@@ -59600,6 +59628,99 @@ function baseName(relPath) {
 
 /***/ }),
 
+/***/ 76995:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $K: () => (/* binding */ moduleTool),
+/* harmony export */   GB: () => (/* binding */ TOOL_LABEL),
+/* harmony export */   KE: () => (/* binding */ TOOL_PACKAGE),
+/* harmony export */   ic: () => (/* binding */ TOOL_HISTORY_TABLES)
+/* harmony export */ });
+/** The tools' names in messages. */
+const TOOL_LABEL = {
+    umzug: 'Umzug',
+    sequelize: 'sequelize-cli',
+    knex: 'knex',
+    'node-pg-migrate': 'node-pg-migrate',
+};
+/** The package each tool's migrations need from the project's own dependencies. */
+const TOOL_PACKAGE = {
+    sequelize: 'sequelize',
+    knex: 'knex',
+    'node-pg-migrate': 'node-pg-migrate',
+};
+/** Each tool's own history table by default: left out of every snapshot. */
+const TOOL_HISTORY_TABLES = {
+    sequelize: ['public.SequelizeMeta'],
+    knex: ['public.knex_migrations', 'public.knex_migrations_lock'],
+    'node-pg-migrate': ['public.pgmigrations'],
+};
+const BY_PARAM = {
+    queryInterface: 'sequelize',
+    queryinterface: 'sequelize',
+    qi: 'sequelize',
+    knex: 'knex',
+    pgm: 'node-pg-migrate',
+};
+const BY_TYPE = {
+    QueryInterface: 'sequelize',
+    Knex: 'knex',
+    MigrationBuilder: 'node-pg-migrate',
+};
+/** Uses of a tool's context in a function's text. */
+const BY_USE = [
+    [/\bqueryInterface\s*\.\s*\w+/, 'sequelize'],
+    [
+        /\bSequelize\s*\.\s*(?:STRING|INTEGER|BIGINT|BOOLEAN|DATE|TEXT|UUID|ENUM|JSONB?|DECIMAL|literal|fn)\b/,
+        'sequelize',
+    ],
+    [
+        /\bknex\s*\.\s*(?:schema|raw|fn|transaction)\b|\.\s*schema\s*\.\s*(?:createTable|alterTable|table|dropTable)\b/,
+        'knex',
+    ],
+    [/\bpgm\s*\.\s*\w+/, 'node-pg-migrate'],
+];
+/**
+ * The format of a module exporting `up`, from how `up` takes its argument: `{ context }` (Umzug), `(queryInterface,
+ * Sequelize)`, `(knex)`, `(pgm)` or its TypeScript type; then from what its body uses.
+ */
+function moduleTool(found) {
+    const up = found.up;
+    if (!up)
+        return { format: 'umzug', certain: false };
+    if (found.shorthands)
+        return { format: 'node-pg-migrate', certain: true };
+    const fromParams = toolOfParams(up);
+    if (fromParams)
+        return { format: fromParams, certain: true };
+    for (const [pattern, format] of BY_USE) {
+        if (pattern.test(up.text))
+            return { format, certain: true };
+    }
+    // sequelize-cli passes two arguments, Umzug and the others one.
+    if (up.params.length >= 2 && up.params[0].name !== null)
+        return { format: 'sequelize', certain: true };
+    if (/\bcontext\b/.test(up.text))
+        return { format: 'umzug', certain: true };
+    return { format: 'umzug', certain: false };
+}
+function toolOfParams(up) {
+    const first = up.params[0];
+    if (!first)
+        return null;
+    if (first.keys?.includes('context'))
+        return 'umzug';
+    if (first.type && BY_TYPE[first.type])
+        return BY_TYPE[first.type];
+    if (first.name && BY_PARAM[first.name])
+        return BY_PARAM[first.name];
+    return null;
+}
+
+
+/***/ }),
+
 /***/ 88616:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -59609,6 +59730,7 @@ function baseName(relPath) {
 /* harmony export */   S6: () => (/* binding */ parseUmzugModule),
 /* harmony export */   o9: () => (/* binding */ MODULE_EXTENSIONS)
 /* harmony export */ });
+/* unused harmony export AUTOMATIC_DOWN */
 /* harmony import */ var _babel_parser__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5429);
 /* harmony import */ var _sql_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(27172);
 
@@ -59719,11 +59841,54 @@ function declarations(body) {
     }
     return found;
 }
+/** The exports read: the two directions, knex's `config` and node-pg-migrate's `shorthands`. */
+const TRACKED = new Set(['up', 'down', 'config', 'shorthands']);
+function paramsOf(node) {
+    const fn = unwrap(node);
+    if (fn.type !== 'FunctionExpression' &&
+        fn.type !== 'ArrowFunctionExpression' &&
+        fn.type !== 'FunctionDeclaration' &&
+        fn.type !== 'ObjectMethod') {
+        return [];
+    }
+    return fn.params.map((param) => {
+        const p = param.type === 'AssignmentPattern' ? param.left : param;
+        const annotation = 'typeAnnotation' in p ? p.typeAnnotation : null;
+        const typeNode = annotation?.type === 'TSTypeAnnotation' ? annotation.typeAnnotation : null;
+        const typeName = typeNode?.type === 'TSTypeReference'
+            ? typeNode.typeName.type === 'Identifier'
+                ? typeNode.typeName.name
+                : typeNode.typeName.type === 'TSQualifiedName'
+                    ? typeNode.typeName.right.name
+                    : null
+            : null;
+        if (p.type === 'Identifier')
+            return { name: p.name, keys: null, type: typeName };
+        if (p.type === 'ObjectPattern') {
+            const keys = p.properties.flatMap((prop) => prop.type === 'ObjectProperty' ? [keyName(prop.key, prop.computed) ?? ''] : []);
+            return { name: null, keys, type: typeName };
+        }
+        return { name: null, keys: null, type: typeName };
+    });
+}
+/** The literal `transaction` of an exported `config = { transaction: … }` object, else null. */
+function transactionSetting(value) {
+    const object = value?.expression ? unwrap(value.expression) : null;
+    if (object?.type !== 'ObjectExpression')
+        return null;
+    for (const member of object.properties) {
+        if (member.type !== 'ObjectProperty' || keyName(member.key, member.computed) !== 'transaction')
+            continue;
+        const v = unwrap(member.value);
+        return v.type === 'BooleanLiteral' ? v.value : null;
+    }
+    return null;
+}
 /** The `up` and `down` a module exports: ESM `export`, `export default { … }`, CommonJS `module.exports` / `exports.x`. */
 function exportsOf(body) {
     const found = new Map();
     const add = (name, value, at) => {
-        if ((name === 'up' || name === 'down') && !found.has(name))
+        if (name !== null && TRACKED.has(name) && !found.has(name))
             found.set(name, { value, at });
     };
     const members = (object) => {
@@ -59806,8 +59971,15 @@ function findModuleExports(source) {
                 break;
             value = target;
         }
-        if (!value)
-            return { text: text(entry.at), line: entry.at.loc.start.line, empty: false };
+        if (!value) {
+            return {
+                text: text(entry.at),
+                line: entry.at.loc.start.line,
+                empty: false,
+                params: [],
+                isFalse: false,
+            };
+        }
         let empty;
         if (value.body)
             empty = bodyIsEmpty(value.body);
@@ -59815,23 +59987,52 @@ function findModuleExports(source) {
             empty = false;
         else
             empty = EMPTY_EXPRESSIONS.has(text(value.expression).replace(/\s+/g, ' ').trim());
-        return { text: text(value.node), line: value.node.loc.start.line, empty };
+        const isFalse = value.expression?.type === 'BooleanLiteral' && !value.expression.value && !value.body;
+        const params = paramsOf(value.node);
+        return { text: text(value.node), line: value.node.loc.start.line, empty, params, isFalse };
     };
-    return { up: describe('up'), down: describe('down'), syntaxError: null };
+    let config = exported.get('config')?.value ?? null;
+    if (config?.reference)
+        config = local.get(config.reference) ?? config;
+    return {
+        up: describe('up'),
+        down: describe('down'),
+        syntaxError: null,
+        transaction: transactionSetting(config),
+        shorthands: exported.has('shorthands'),
+    };
 }
+/** What an absent `down` export means for node-pg-migrate: the tool reverses `up` itself. */
+const AUTOMATIC_DOWN = '(automatic reversal of up)';
+/** The hint of the missing-up problem, in the form the module's tool writes. */
+const UP_FORM = {
+    sequelize: 'module.exports = { async up(queryInterface, Sequelize) { … } }',
+    knex: 'exports.up = async function (knex) { … }',
+    'node-pg-migrate': 'exports.up = (pgm) => { … }',
+};
 /**
- * Parses an umzug migration module statically: `up`/`down` exports with their lines, `down: null` when there
- * is no down export, `down.empty` when the down does nothing; waiver and requirements from its comments.
+ * Parses a migration module statically: `up`/`down` exports with their lines, `down: null` when there is no
+ * down export, `down.empty` when the down does nothing; waiver and requirements from its comments. `format` is
+ * the module's tool: node-pg-migrate reverses an `up` without `down` itself, and `down = false` is no
+ * downgrade; a knex module's `config = { transaction: false }` runs it outside a transaction; sequelize-cli runs
+ * its migrations outside one (a migration opens its own with `queryInterface.sequelize.transaction()`).
  */
-function parseUmzugModule(file, config) {
+function parseUmzugModule(file, config, format = 'umzug') {
     const fileName = file.relPath.slice(file.relPath.lastIndexOf('/') + 1);
     const ext = moduleExtensionOf(fileName);
     const name = ext ? fileName.slice(0, -ext.length) : fileName;
-    const migration = (0,_sql_js__WEBPACK_IMPORTED_MODULE_1__/* .newMigration */ .z6)({ name, dir: file.dir, path: file.relPath, files: [file.relPath], format: 'umzug', dialect: null }, config);
+    const migration = (0,_sql_js__WEBPACK_IMPORTED_MODULE_1__/* .newMigration */ .z6)({ name, dir: file.dir, path: file.relPath, files: [file.relPath], format, dialect: null }, config);
     const found = findModuleExports(file.text);
     const part = (fn) => fn ? { path: file.relPath, text: fn.text, startLine: fn.line, empty: fn.empty } : null;
     migration.up = part(found.up);
     migration.down = part(found.down);
+    if (format === 'node-pg-migrate' && found.down?.isFalse)
+        migration.down = { ...migration.down, empty: true };
+    if (format === 'node-pg-migrate' && !found.down && found.up && !found.syntaxError) {
+        migration.down = { path: file.relPath, text: AUTOMATIC_DOWN, startLine: found.up.line, empty: false };
+    }
+    if (format === 'sequelize' || (format === 'knex' && found.transaction === false))
+        migration.transaction = false;
     if (found.syntaxError) {
         migration.parseProblems.push({
             path: file.relPath,
@@ -59843,7 +60044,7 @@ function parseUmzugModule(file, config) {
         migration.parseProblems.push({
             path: file.relPath,
             line: null,
-            message: `no exported 'up' function found (write 'export async function up({ context }) { … }')`,
+            message: `no exported 'up' function found (write '${UP_FORM[format] ?? 'export async function up({ context }) { … }'}')`,
         });
     }
     (0,_sql_js__WEBPACK_IMPORTED_MODULE_1__/* .applyAnnotations */ .n_)(migration, [file], config);
@@ -59882,10 +60083,10 @@ function git(cwd, args, input) {
         const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile)('git', ['-c', 'core.quotepath=false', ...args], { cwd, env: { ...process.env, ...GIT_ENV }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
             if (error && typeof error.code !== 'number') {
                 reject(error.code === 'ENOENT'
-                    ? new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`git is not installed or not on PATH: --base needs git to compare with the base ref`, {
+                    ? new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`git is not installed or not on PATH: --base needs git to compare with the base ref`, {
                         cause: error,
                     })
-                    : new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`cannot run git in '${cwd}': ${error.message.split('\n')[0]}`, {
+                    : new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`cannot run git in '${cwd}': ${error.message.split('\n')[0]}`, {
                         cause: error,
                     }));
                 return;
@@ -59900,7 +60101,7 @@ function git(cwd, args, input) {
 async function gitOk(cwd, args, what, input) {
     const result = await git(cwd, args, input);
     if (result.code !== 0)
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`${what}: ${firstLine(result.stderr) || `git ${args[0]} failed`}`);
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`${what}: ${firstLine(result.stderr) || `git ${args[0]} failed`}`);
     return result.stdout;
 }
 function firstLine(text) {
@@ -59916,12 +60117,12 @@ function firstLine(text) {
  */
 async function resolveBase(cwd, baseRef) {
     if (baseRef.trim() === '' || baseRef.startsWith('-')) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`base ref '${baseRef}' is not a valid git ref`);
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`base ref '${baseRef}' is not a valid git ref`);
     }
     const inside = await git(cwd, ['rev-parse', '--is-inside-work-tree']);
     if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
         const dubious = /dubious ownership/i.test(inside.stderr);
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(dubious
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(dubious
             ? `git refuses to read '${cwd}' (dubious ownership): run 'git config --global --add safe.directory ${cwd}'`
             : `'${cwd}' is not inside a git repository: --base '${baseRef}' needs the repository's history (run in a clone, or drop --base)`);
     }
@@ -59939,21 +60140,76 @@ async function resolveBase(cwd, baseRef) {
         }
     }
     if (!baseSha) {
-        const short = baseRef.replace(/^(refs\/heads\/|refs\/remotes\/origin\/|origin\/)/, '');
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`base ref '${baseRef}' not found in this ${(await shallow()) ? 'shallow ' : ''}clone: ` +
-            `fetch it with 'git fetch origin ${short}' or check out with 'fetch-depth: 0'`);
-    }
-    const head = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-    if (head.code !== 0) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u(`the repository at '${cwd}' has no commit yet (HEAD): commit before comparing with '${baseRef}'`);
+        const head = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+        if (head.code !== 0) {
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`the repository at '${cwd}' has no commit yet (HEAD): commit before comparing with '${baseRef}'`);
+        }
+        const tried = candidates.map((c) => `'${c}'`).join(' and ');
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`base ref '${baseRef}' not found in this ${(await shallow()) ? 'shallow ' : ''}clone (tried ${tried}): ` +
+            (await missingRefAdvice(cwd, baseRef, await shallow())));
     }
     const mergeBase = await git(cwd, ['merge-base', baseSha, 'HEAD']);
     if (mergeBase.code !== 0 || !mergeBase.stdout.trim()) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .u((await shallow())
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue((await shallow())
             ? `no merge base of '${baseRef}' and HEAD in this shallow clone: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')`
             : `'${baseRef}' and HEAD share no history: pick a base ref that HEAD descends from`);
     }
     return mergeBase.stdout.trim();
+}
+/** How long asking a remote whether it has a ref may take before the advice says "if it has it". */
+const LS_REMOTE_TIMEOUT_MS = 10_000;
+/**
+ * Whether `remote` has a branch or tag `name`: true, false, or null when the remote cannot be asked (offline,
+ * credentials needed, too slow). Never prompts.
+ */
+function remoteHasRef(cwd, remote, name) {
+    return new Promise((resolve) => {
+        (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile)('git', ['ls-remote', '--exit-code', '--heads', '--tags', remote, name], {
+            cwd,
+            timeout: LS_REMOTE_TIMEOUT_MS,
+            env: {
+                ...process.env,
+                ...GIT_ENV,
+                GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+            },
+        }, (error) => {
+            if (!error)
+                resolve(true);
+            else
+                resolve(error.code === 2 ? false : null);
+        });
+    });
+}
+/**
+ * What to do about a base ref that is not in the clone. Fetching is suggested only when a remote has the ref
+ * or cannot be asked; otherwise the advice names the branches that do exist.
+ */
+async function missingRefAdvice(cwd, baseRef, shallow) {
+    const remotes = (await git(cwd, ['remote'])).stdout.split('\n').filter(Boolean);
+    const refs = await git(cwd, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes']);
+    const known = refs.stdout
+        .split('\n')
+        .filter((r) => r && !r.endsWith('/HEAD') && !remotes.includes(r))
+        .slice(0, 6);
+    const existing = known.length > 0 ? ` (branches here: ${known.join(', ')})` : '';
+    if (remotes.length === 0) {
+        return `this repository has no remote to fetch it from; name one of its branches, tags or commits${existing}`;
+    }
+    const remote = remotes.includes('origin') ? 'origin' : remotes[0];
+    const escaped = remote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const short = baseRef.replace(new RegExp(`^(refs/heads/|refs/tags/|refs/remotes/${escaped}/|${escaped}/)`), '');
+    const fetch = `fetch it with 'git fetch ${remote} ${short}'${shallow ? " or check out with 'fetch-depth: 0'" : ''}`;
+    if (/^[0-9a-f]{7,64}$/i.test(short)) {
+        return shallow
+            ? `the commit may lie beyond this shallow clone's history: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')`
+            : `if ${remote} has that commit, run 'git fetch ${remote}'`;
+    }
+    const has = await remoteHasRef(cwd, remote, short);
+    if (has === true)
+        return `${remote} has it: ${fetch}`;
+    if (has === null)
+        return `if ${remote} has it, ${fetch}`;
+    return `${remote} has no branch or tag '${short}' either; name one that exists${existing}`;
 }
 /** Normalizes a directory for use as a git pathspec relative to `cwd`. */
 function pathspec(dir) {
@@ -60725,16 +60981,123 @@ function setExitForSignals(fn) {
 
 /***/ }),
 
+/***/ 41958:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   P9: () => (/* binding */ describeCost),
+/* harmony export */   _S: () => (/* binding */ LockObserver),
+/* harmony export */   al: () => (/* binding */ rewrittenTables)
+/* harmony export */ });
+/* unused harmony export modeName */
+const MODES = [
+    'ACCESS SHARE',
+    'ROW SHARE',
+    'ROW EXCLUSIVE',
+    'SHARE UPDATE EXCLUSIVE',
+    'SHARE',
+    'SHARE ROW EXCLUSIVE',
+    'EXCLUSIVE',
+    'ACCESS EXCLUSIVE',
+];
+/** What each mode does to other sessions, in plain words. */
+const BLOCKS = {
+    'ACCESS SHARE': 'blocks only ACCESS EXCLUSIVE (schema changes)',
+    'ROW SHARE': 'blocks EXCLUSIVE and ACCESS EXCLUSIVE, not reads or writes',
+    'ROW EXCLUSIVE': 'blocks no reads or writes, only SHARE and stronger locks',
+    'SHARE UPDATE EXCLUSIVE': 'blocks schema changes and VACUUM, not reads or writes',
+    SHARE: 'blocks writes',
+    'SHARE ROW EXCLUSIVE': 'blocks writes',
+    EXCLUSIVE: 'blocks writes; reads go on',
+    'ACCESS EXCLUSIVE': 'blocks reads and writes',
+};
+const LOCKS_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, c.oid::pg_catalog.int8 AS oid, l.mode
+FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND c.relkind IN ('r', 'p', 'm', 'f')`;
+/** `AccessExclusiveLock` → `ACCESS EXCLUSIVE`. */
+function modeName(mode) {
+    return mode
+        .replace(/Lock$/, '')
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .toUpperCase();
+}
+/** Watches one step: `beforeCommit` reads the locks its session holds on the tables that existed before up. */
+class LockObserver {
+    before;
+    /** Null until the step reached its commit (it ran without a transaction, or elsewhere). */
+    locks = null;
+    failure = null;
+    constructor(before) {
+        this.before = before;
+    }
+    beforeCommit = async (client) => {
+        try {
+            const strongest = new Map();
+            for (const row of (await client.query(LOCKS_SQL)).rows) {
+                const table = this.before.get(Number(row.oid));
+                if (!table)
+                    continue;
+                const rank = MODES.indexOf(modeName(String(row.mode)));
+                strongest.set(table.name, Math.max(rank, strongest.get(table.name) ?? -1));
+            }
+            this.locks = [...strongest]
+                .filter(([, rank]) => rank >= 0)
+                .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+                .map(([relation, rank]) => ({ relation, mode: MODES[rank] }));
+        }
+        catch (error) {
+            this.failure = error instanceof Error ? error.message : String(error);
+        }
+    };
+}
+/** Tables of `before` (by oid) whose storage was replaced in `after`. */
+function rewrittenTables(before, after) {
+    const now = new Map(after.map((t) => [t.oid, t]));
+    return before
+        .filter((t) => {
+        const later = now.get(t.oid);
+        return later !== undefined && t.relfilenode !== 0 && later.relfilenode !== t.relfilenode;
+    })
+        .map((t) => t.name);
+}
+/** The impact note's words: `ACCESS EXCLUSIVE on public.orders — blocks reads and writes; public.orders rewritten`. */
+function describeCost(locks, rewrites) {
+    return [
+        ...locks.map((l) => `${l.mode} on ${l.relation} — ${BLOCKS[l.mode] ?? 'see the PostgreSQL lock table'}`),
+        ...rewrites.map((t) => `${t} rewritten`),
+    ];
+}
+
+
+/***/ }),
+
 /***/ 64170:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   u: () => (/* binding */ GateError)
+/* harmony export */   Ap: () => (/* binding */ familyOf),
+/* harmony export */   ck: () => (/* binding */ isModuleFormat),
+/* harmony export */   ue: () => (/* binding */ GateError)
 /* harmony export */ });
+/* unused harmony export MODULE_FORMATS */
 /**
  * The product's shared model. Every pipeline stage (config → discover → lint → round-trip → report)
  * speaks these types; nothing here depends on GitHub, a database or the file system.
  */
+/** The module formats: files `<name>.js|.mjs|.cjs|.ts|.mts|.cts` run through Umzug. */
+const MODULE_FORMATS = ['umzug', 'sequelize', 'knex', 'node-pg-migrate'];
+/** True for a JavaScript/TypeScript module format. */
+function isModuleFormat(format) {
+    return MODULE_FORMATS.includes(format);
+}
+/** The family a format's files belong to: every module format reads as `umzug` modules. */
+function familyOf(format) {
+    return isModuleFormat(format) ? 'umzug' : format;
+}
 /** An error the user must fix (usage, configuration, infrastructure): exit status 2, one line. */
 class GateError extends Error {
     name = 'GateError';
@@ -63914,6 +64277,7 @@ const INPUT_DEFAULTS = {
     database: 'auto',
     'database-url': '',
     privileged: 'false',
+    'column-order': 'warning',
     'postgres-image': 'postgres:18-alpine',
     'naming-pattern': 'utc-minute',
     'requirement-pattern': '[A-Z][A-Z0-9]+-\\d+',
@@ -63922,9 +64286,11 @@ const INPUT_DEFAULTS = {
     'comment-key': '',
     'fail-on': 'error',
     'step-timeout': '300',
+    data: 'on',
     'working-directory': '.',
     'alembic-command': 'alembic',
     'baseline-schema': '',
+    'baseline-database': '',
     'report-json': '',
     'allow-pull-request-target': 'false',
     'pull-request-number': '',
@@ -63943,7 +64309,7 @@ function bool(name) {
         return true;
     if (/^(false|no|off|0)$/i.test(value))
         return false;
-    throw new types/* GateError */.u(`input ${name} must be true or false; got '${value}'`);
+    throw new types/* GateError */.ue(`input ${name} must be true or false; got '${value}'`);
 }
 function number(name) {
     const value = input(name);
@@ -63951,13 +64317,13 @@ function number(name) {
         return undefined;
     const n = Number(value);
     if (!Number.isFinite(n))
-        throw new types/* GateError */.u(`input ${name} must be a number; got '${value}'`);
+        throw new types/* GateError */.ue(`input ${name} must be a number; got '${value}'`);
     return n;
 }
 function oneOf(name, allowed, fallback) {
     const value = getInput(name).trim() || fallback;
     if (!allowed.includes(value)) {
-        throw new types/* GateError */.u(`input ${name} must be one of ${allowed.join(', ')}; got '${value}'`);
+        throw new types/* GateError */.ue(`input ${name} must be one of ${allowed.join(', ')}; got '${value}'`);
     }
     return value;
 }
@@ -63977,15 +64343,18 @@ function readInputs() {
         database: input('database'),
         'database-url': databaseUrl,
         privileged: bool('privileged'),
+        'column-order': input('column-order'),
         'postgres-image': input('postgres-image'),
         'naming-pattern': input('naming-pattern'),
         'requirement-pattern': input('requirement-pattern'),
         'require-requirements': bool('require-requirements'),
         'fail-on': input('fail-on'),
         'step-timeout': number('step-timeout'),
+        data: input('data'),
         'working-directory': input('working-directory'),
         'alembic-command': input('alembic-command'),
         'baseline-schema': input('baseline-schema'),
+        'baseline-database': input('baseline-database'),
     };
     const pr = number('pull-request-number');
     return {
@@ -64205,11 +64574,37 @@ function encodePath(path) {
         .join('/');
 }
 
+// EXTERNAL MODULE: ./lib/roundtrip/impact/locks.js
+var impact_locks = __nccwpck_require__(41958);
+;// CONCATENATED MODULE: ./lib/report/impact-cost.js
+/**
+ * The measured part of a migration's impact in plain words: the locks its up held and the tables it rewrote
+ * (`ACCESS EXCLUSIVE on public.orders — blocks reads and writes; public.orders rewritten`), what it destroyed of
+ * the sample rows, and what could not be measured.
+ */
+
+/** Locks weaker than this are left out of the note (they block no reads or writes). */
+const SHOWN_MODES = new Set(['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']);
+function costLines(impact) {
+    const locks = (impact.locks ?? []).filter((l) => SHOWN_MODES.has(l.mode));
+    const lines = (0,impact_locks/* describeCost */.P9)(locks, impact.rewrites ?? []);
+    for (const loss of impact.data?.up ?? []) {
+        lines.push(loss.what === 'column dropped'
+            ? `⚠️ drops ${loss.table}.${loss.column ?? ''} (${loss.rows} value(s))`
+            : loss.what === 'table dropped'
+                ? `⚠️ drops ${loss.table} (${loss.rows} row(s))`
+                : `⚠️ deletes ${loss.rows} row(s) of ${loss.table}`);
+    }
+    lines.push(...(impact.notes ?? []));
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./lib/report/markdown-table.js
 /**
  * The parts of the traceability report that describe migrations: links to files at a commit, the table row of
  * each changed migration (lint, up / down / re-up, impact, waiver) and the line of each finding.
  */
+
 
 
 const ROUNDTRIP_RULES = new Set([
@@ -64340,9 +64735,10 @@ function impactCell(migration) {
     const impact = migration.impact;
     if (!impact)
         return '—';
+    const cost = costLines(impact).map((line) => escapeMarkdown(line));
     const total = impact.added.length + impact.removed.length + impact.changed.length;
     if (total === 0)
-        return 'none';
+        return ['none', ...cost].join('<br>');
     const counts = `+${impact.added.length} −${impact.removed.length} ~${impact.changed.length}`;
     const names = [
         ...impact.added.map((n) => `+ ${n}`),
@@ -64352,7 +64748,7 @@ function impactCell(migration) {
     const shown = names.slice(0, IMPACT_NAMES_SHOWN).map((n) => codeSpan(n, { table: true }));
     if (names.length > IMPACT_NAMES_SHOWN)
         shown.push(`… ${names.length - IMPACT_NAMES_SHOWN} more`);
-    return [counts, ...shown].join('<br>');
+    return [counts, ...shown, ...cost].join('<br>');
 }
 function waiverCell(migration) {
     const waiver = migration.waiver;
@@ -64436,16 +64832,19 @@ const SCHEMA_DIFF_RULES = new Set([
     'down-mismatch',
     'reup-mismatch',
     'baseline-drift',
+    'model-drift',
 ]);
 const SCHEMA_DIFF_TITLES = {
     'down-mismatch': 'Schema after down differs from before up',
     'reup-mismatch': 'Schema after re-up differs from after up',
     'baseline-drift': 'Schema after all migrations differs from the baseline',
+    'model-drift': 'Operations autogenerate would emit to make the schema match the models',
 };
 const PROVIDER_LABELS = {
     embedded: 'embedded PGlite',
     container: 'container',
     url: 'server URL',
+    sqlite: 'SQLite file',
 };
 /** The hidden first line that identifies the gate's comment for one key (directory, matrix job…). */
 function commentMarker(key) {
@@ -70027,7 +70426,7 @@ const quietLog = {
  */
 function createOctokit(token, options = {}) {
     if (!token)
-        throw new types/* GateError */.u('a GitHub token is required (input github-token)');
+        throw new types/* GateError */.ue('a GitHub token is required (input github-token)');
     const log = options.log ?? quietLog;
     const maxRetries = options.throttle?.maxRetries ?? 2;
     const maxWaitSec = options.throttle?.maxWaitSec ?? 120;
@@ -70073,7 +70472,7 @@ function errorStatus(error) {
     return null;
 }
 /** A GitHub REST call failed; `status` is the HTTP status (null when no response came). */
-class GitHubApiError extends types/* GateError */.u {
+class GitHubApiError extends types/* GateError */.ue {
     status;
     name = 'GitHubApiError';
     constructor(message, status, options) {
@@ -70398,7 +70797,7 @@ async function pullRequestsOfCommit(octokit, where) {
  */
 async function checkPullRequestHead(octokit, binding) {
     const { owner, repo, pullNumber, headSha } = binding;
-    const refuse = (why) => new types/* GateError */.u(`mode report: refusing to comment on pull request #${pullNumber}: ${why}`);
+    const refuse = (why) => new types/* GateError */.ue(`mode report: refusing to comment on pull request #${pullNumber}: ${why}`);
     let pull;
     try {
         ({ data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber }));
@@ -80089,7 +80488,7 @@ async function writeJsonReport(path, report) {
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new types/* GateError */.u(`cannot write the JSON report to ${path}: ${reason}`, { cause: error });
+        throw new types/* GateError */.ue(`cannot write the JSON report to ${path}: ${reason}`, { cause: error });
     }
 }
 /** Exit status for a finished run: 0 when the gate passes, 1 when it fails. */
@@ -80110,7 +80509,7 @@ const reportSchema = object({
     migrations: array(object({
         name: schemas_string(),
         path: schemas_string(),
-        format: schemas_enum(['sql', 'umzug', 'alembic']),
+        format: schemas_enum(['sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate']),
         change: schemas_enum(['added', 'modified', 'deleted', 'renamed', 'unchanged']),
         requirements: names,
         requirementsSource: schemas_enum(['tag', 'pull-request', 'none']).optional(),
@@ -80118,7 +80517,33 @@ const reportSchema = object({
             .refine((w) => Boolean(w.owner && w.rationale), 'a waiver needs owner and rationale')
             .nullable(),
         roundtrip: object({ up: step, down: step, reup: step }).nullable(),
-        impact: object({ added: names, removed: names, changed: names }).nullable(),
+        impact: object({
+            added: names,
+            removed: names,
+            changed: names,
+            locks: array(object({ relation: schemas_string(), mode: schemas_string() })).optional(),
+            rewrites: names.optional(),
+            data: object({
+                sampleRows: schemas_number(),
+                up: array(object({
+                    table: schemas_string(),
+                    column: schemas_string().optional(),
+                    what: schemas_string(),
+                    rows: schemas_number(),
+                })),
+                down: array(object({
+                    table: schemas_string(),
+                    columns: names,
+                    rows: schemas_number(),
+                    example: schemas_string().nullable(),
+                }))
+                    .nullable(),
+            })
+                .nullable()
+                .optional(),
+            notes: names.optional(),
+        })
+            .nullable(),
         dir: schemas_string().optional(),
     })),
     findings: array(object({
@@ -80153,13 +80578,13 @@ function parseReport(text, displayPath) {
         data = JSON.parse(text);
     }
     catch (error) {
-        throw new types/* GateError */.u(`${displayPath} is not JSON: ${error.message}`, { cause: error });
+        throw new types/* GateError */.ue(`${displayPath} is not JSON: ${error.message}`, { cause: error });
     }
     const parsed = reportSchema.safeParse(data);
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-        throw new types/* GateError */.u(`${displayPath} is not a migration-gate report (version 1)${where}: ${issue?.message ?? ''}`);
+        throw new types/* GateError */.ue(`${displayPath} is not a migration-gate report (version 1)${where}: ${issue?.message ?? ''}`);
     }
     const value = parsed.data;
     return {
@@ -80228,7 +80653,7 @@ function eventHead(gh) {
  */
 function bindToEvent(report, gh, inputs) {
     const head = eventHead(gh);
-    const refuse = (why) => new types/* GateError */.u(`mode report: refusing to publish ${inputs.reportJson}: ${why}`);
+    const refuse = (why) => new types/* GateError */.ue(`mode report: refusing to publish ${inputs.reportJson}: ${why}`);
     if (!head)
         throw refuse(`the ${gh.eventName || 'unknown'} event names no head commit to check the report against`);
     if (!report.meta.headSha)
@@ -80271,14 +80696,14 @@ async function commentTarget(octokit, gh, pullNumber, headSha) {
 /** Mode report: publishes a JSON report made by an earlier (untrusted) job, once it is bound to the event. */
 async function publishStoredReport(inputs, gh, workspace) {
     if (!inputs.reportJson)
-        throw new types/* GateError */.u('mode report needs report-json: the JSON report to publish');
+        throw new types/* GateError */.ue('mode report needs report-json: the JSON report to publish');
     const reportPath = (0,external_node_path_.resolve)(workspace, inputs.reportJson);
     let text;
     try {
         text = await (0,promises_.readFile)(reportPath, 'utf8');
     }
     catch (error) {
-        throw new types/* GateError */.u(`cannot read report-json ${inputs.reportJson}: ${error.message}`);
+        throw new types/* GateError */.ue(`cannot read report-json ${inputs.reportJson}: ${error.message}`);
     }
     const report = parseReport(text, inputs.reportJson);
     // The stored verdict comes from an untrusted job: derive it from the findings again.
@@ -80322,6 +80747,10 @@ const NAMING_PRESETS = {
     diesel: `^(?:(?<timestamp>\\d{4}-\\d{2}-\\d{2}-\\d{6})|(?<version>0{14}))_(?<slug>${SLUG})$`,
     // `V1__init`, `V2.1__add_index`, `V202611211430__add_index`
     flyway: '^V(?<version>\\d+(?:[._]\\d+)*)__(?<slug>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)$',
+    // knex's `migrate:make`: `20240101120000_add_users` (UTC, to the second).
+    knex: '^(?<timestamp>\\d{14})_(?<slug>[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*)$',
+    // node-pg-migrate's `create`: `1700000000000_add-users` (a millisecond epoch), or its `utc` format (17 digits).
+    'node-pg-migrate': '^(?<version>\\d{13}|\\d{17})_(?<slug>[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*)$',
 };
 const DEFAULT_NAMING = 'utc-minute';
 const DEFAULT_DIALECT = 'postgres';
@@ -80343,6 +80772,7 @@ const TEST_FOLDERS = [
     '**/*_test.py',
     '**/conftest.py',
 ];
+/** Other people's code and build output: never scanned, whatever a pattern's `exclude` says. */
 const ALWAYS_EXCLUDED = [
     '**/node_modules/**',
     '**/.git/**',
@@ -80351,7 +80781,7 @@ const ALWAYS_EXCLUDED = [
     '**/venv/**',
     '**/site-packages/**',
 ];
-/** What the policy scan leaves out unless a pattern names its own `exclude`: test code, test data, vendored code. */
+/** What the policy scan leaves out (a pattern's own `exclude` adds to it): test code, test data, vendored code. */
 const DEFAULT_SCAN_EXCLUDE = [...TEST_FOLDERS, ...ALWAYS_EXCLUDED];
 /** Default policy-scan patterns: implicit schema changes at application start-up. */
 function defaultForbiddenPatterns() {
@@ -80385,6 +80815,7 @@ function defaultConfig(cwd) {
         databaseUrl: null,
         privileged: false,
         staleAfterHours: DEFAULT_STALE_AFTER_HOURS,
+        columnOrder: 'warning',
         postgresImage: DEFAULT_POSTGRES_IMAGE,
         namingPattern: new RegExp(NAMING_PRESETS[DEFAULT_NAMING]),
         namingPatternSource: DEFAULT_NAMING,
@@ -80392,9 +80823,11 @@ function defaultConfig(cwd) {
         requireRequirements: false,
         failOn: 'error',
         stepTimeoutSec: DEFAULT_STEP_TIMEOUT_SEC,
+        data: true,
         clockSkewSec: DEFAULT_CLOCK_SKEW_SEC,
         alembicCommand: 'alembic',
         baselineSchema: null,
+        baselineDatabase: null,
         forbiddenPatterns: defaultForbiddenPatterns(),
         jsonPath: null,
         markdownPath: null,
@@ -80433,15 +80866,18 @@ const fileSchema = object({
     'database-url': schemas_string().optional(),
     privileged: schemas_boolean().optional(),
     'stale-after': schemas_number().optional(),
+    'column-order': schemas_string().optional(),
     'postgres-image': schemas_string().optional(),
     'naming-pattern': schemas_string().optional(),
     'requirement-pattern': schemas_string().optional(),
     'require-requirements': schemas_boolean().optional(),
     'fail-on': schemas_string().optional(),
     'step-timeout': schemas_number().optional(),
+    data: union([schemas_boolean(), schemas_string()]).optional(),
     'clock-skew': schemas_number().optional(),
     'alembic-command': schemas_string().optional(),
     'baseline-schema': schemas_string().optional(),
+    'baseline-database': schemas_string().optional(),
     'forbidden-patterns': union([array(forbiddenSchema), literal(false)]).optional(),
 })
     .strict();
@@ -80453,7 +80889,7 @@ async function loadConfigFile(cwd, file) {
     const own = file === null || !((0,external_node_path_.isAbsolute)(file) || /^\.\.(?:[\\/]|$)/.test(file));
     const where = own ? await (0,inside/* containment */.R7)(await (0,inside/* repositoryRoot */.Hn)(cwd), path) : null;
     if (where?.inside === false) {
-        throw new types/* GateError */.u(`the configuration file ${file ?? CONFIG_FILE} ${where.message}`);
+        throw new types/* GateError */.ue(`the configuration file ${file ?? CONFIG_FILE} ${where.message}`);
     }
     let text;
     try {
@@ -80462,7 +80898,7 @@ async function loadConfigFile(cwd, file) {
     catch (error) {
         if (file === null && error.code === 'ENOENT')
             return {};
-        throw new types/* GateError */.u(`cannot read the configuration file ${file ?? CONFIG_FILE}: ${error.message}`);
+        throw new types/* GateError */.ue(`cannot read the configuration file ${file ?? CONFIG_FILE}: ${error.message}`);
     }
     const name = file ?? CONFIG_FILE;
     let data;
@@ -80476,7 +80912,7 @@ async function loadConfigFile(cwd, file) {
         const hint = /escape sequence/i.test(reason)
             ? " (a regex in double quotes needs each backslash doubled: write it in single quotes, '\\d+')"
             : '';
-        throw new types/* GateError */.u(`${name}${line}: invalid YAML: ${reason}${hint}`);
+        throw new types/* GateError */.ue(`${name}${line}: invalid YAML: ${reason}${hint}`);
     }
     const parsed = fileSchema.safeParse(data);
     if (!parsed.success) {
@@ -80485,24 +80921,24 @@ async function loadConfigFile(cwd, file) {
         const message = issue.code === 'unrecognized_keys'
             ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')} (known: ${Object.keys(fileSchema.shape).join(', ')})`
             : `'${key}': ${issue.message}`;
-        throw new types/* GateError */.u(`${name}: ${message}`);
+        throw new types/* GateError */.ue(`${name}: ${message}`);
     }
     return parsed.data;
 }
-const FORMATS = ['auto', 'sql', 'umzug', 'alembic'];
-const DATABASES = ['auto', 'embedded', 'container', 'url'];
+const FORMATS = ['auto', 'sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate'];
+const DATABASES = ['auto', 'embedded', 'container', 'url', 'sqlite'];
 const LEVELS = ['error', 'warning'];
 function load_oneOf(key, value, allowed) {
     if (allowed.includes(value))
         return value;
-    throw new types/* GateError */.u(`${key} must be one of ${allowed.join(', ')}; got '${value}'`);
+    throw new types/* GateError */.ue(`${key} must be one of ${allowed.join(', ')}; got '${value}'`);
 }
 function compileRegex(key, source, flags = '') {
     try {
         return new RegExp(source, flags);
     }
     catch (error) {
-        throw new types/* GateError */.u(`${key} is not a valid regular expression: ${error.message}`);
+        throw new types/* GateError */.ue(`${key} is not a valid regular expression: ${error.message}`);
     }
 }
 /** Compiles a naming preset name or a regex, checking the named groups the rules need. */
@@ -80510,7 +80946,7 @@ function compileNamingPattern(value) {
     const regex = compileRegex('naming-pattern', NAMING_PRESETS[value] ?? value);
     const groups = new Set([...regex.source.matchAll(/\(\?<([a-zA-Z_]\w*)>/g)].map((m) => m[1]));
     if (!groups.has('timestamp') && !groups.has('version')) {
-        throw new types/* GateError */.u(`naming-pattern '${value}' needs a named group 'timestamp' or 'version' (and 'slug'), ` +
+        throw new types/* GateError */.ue(`naming-pattern '${value}' needs a named group 'timestamp' or 'version' (and 'slug'), ` +
             `e.g. ^(?<timestamp>\\d{12})_(?<slug>[a-z0-9_]+)$, or a preset: ${Object.keys(NAMING_PRESETS).join(', ')}`);
     }
     return regex;
@@ -80519,7 +80955,7 @@ function positive(key, value, fallback, allowZero = false) {
     if (value === undefined)
         return fallback;
     if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-        throw new types/* GateError */.u(`${key} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds; got '${value}'`);
+        throw new types/* GateError */.ue(`${key} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds; got '${value}'`);
     }
     return value;
 }
@@ -80561,7 +80997,7 @@ function resolveConfig(baseCwd, ...sources) {
     if (s.dialect) {
         const dialect = (0,dialect_names/* canonicalDialect */.BM)(s.dialect.trim());
         if (!dialect) {
-            throw new types/* GateError */.u(`dialect must be one of ${(0,dialect_names/* knownDialects */.tp)().join(', ')}; got '${s.dialect}'`);
+            throw new types/* GateError */.ue(`dialect must be one of ${(0,dialect_names/* knownDialects */.tp)().join(', ')}; got '${s.dialect}'`);
         }
         config.dialect = dialect;
     }
@@ -80578,22 +81014,29 @@ function resolveConfig(baseCwd, ...sources) {
     }
     if (s['database-url']) {
         if (!/^postgres(ql)?:\/\//i.test(s['database-url'])) {
-            throw new types/* GateError */.u(`database-url must start with postgres:// or postgresql://`);
+            throw new types/* GateError */.ue(`database-url must start with postgres:// or postgresql://`);
         }
         config.databaseUrl = s['database-url'];
         if (!s.database || s.database === 'auto')
             config.database = 'url';
     }
     if (config.database === 'url' && !config.databaseUrl) {
-        throw new types/* GateError */.u(`database 'url' needs a server URL: --database postgres://user@host/db or the database-url input`);
+        throw new types/* GateError */.ue(`database 'url' needs a server URL: --database postgres://user@host/db or the database-url input`);
     }
     if (s.privileged !== undefined)
         config.privileged = s.privileged;
     if (s['stale-after'] !== undefined) {
         if (!Number.isFinite(s['stale-after']) || s['stale-after'] <= 0) {
-            throw new types/* GateError */.u(`stale-after must be a positive number of hours; got '${s['stale-after']}'`);
+            throw new types/* GateError */.ue(`stale-after must be a positive number of hours; got '${s['stale-after']}'`);
         }
         config.staleAfterHours = s['stale-after'];
+    }
+    if (s['column-order'] !== undefined) {
+        const level = s['column-order'].trim();
+        if (level !== 'warning' && level !== 'error' && level !== 'off') {
+            throw new types/* GateError */.ue(`column-order must be warning, error or off; got '${s['column-order']}'`);
+        }
+        config.columnOrder = level;
     }
     if (s['postgres-image'])
         config.postgresImage = s['postgres-image'];
@@ -80604,7 +81047,7 @@ function resolveConfig(baseCwd, ...sources) {
     if (s['requirement-pattern']) {
         config.requirementPattern = compileRegex('requirement-pattern', s['requirement-pattern']);
         if (config.requirementPattern.test('')) {
-            throw new types/* GateError */.u(`requirement-pattern '${s['requirement-pattern']}' matches the empty string`);
+            throw new types/* GateError */.ue(`requirement-pattern '${s['requirement-pattern']}' matches the empty string`);
         }
     }
     if (s['require-requirements'] !== undefined)
@@ -80613,13 +81056,17 @@ function resolveConfig(baseCwd, ...sources) {
         config.failOn = load_oneOf('fail-on', s['fail-on'], LEVELS);
     config.stepTimeoutSec = positive('step-timeout', s['step-timeout'], config.stepTimeoutSec);
     if (config.stepTimeoutSec > MAX_STEP_TIMEOUT_SEC) {
-        throw new types/* GateError */.u(`step-timeout must be at most ${MAX_STEP_TIMEOUT_SEC} seconds (about 23 days); got '${config.stepTimeoutSec}'`);
+        throw new types/* GateError */.ue(`step-timeout must be at most ${MAX_STEP_TIMEOUT_SEC} seconds (about 23 days); got '${config.stepTimeoutSec}'`);
     }
+    if (s.data !== undefined)
+        config.data = onOff('data', s.data);
     config.clockSkewSec = positive('clock-skew', s['clock-skew'], config.clockSkewSec, true);
     if (s['alembic-command'])
         config.alembicCommand = s['alembic-command'];
     if (s['baseline-schema'])
         config.baselineSchema = s['baseline-schema'];
+    if (s['baseline-database'])
+        config.baselineDatabase = s['baseline-database'];
     if (s['forbidden-patterns'] !== undefined) {
         config.forbiddenPatterns =
             s['forbidden-patterns'] === false ? [] : compileForbidden(s['forbidden-patterns']);
@@ -80632,13 +81079,25 @@ function resolveConfig(baseCwd, ...sources) {
         config.debug = s.debug;
     return config;
 }
+/** `on` / `off` (or true / false, yes / no) as a boolean. */
+function onOff(name, value) {
+    if (typeof value === 'boolean')
+        return value;
+    if (/^(on|true|yes|1)$/i.test(value.trim()))
+        return true;
+    if (/^(off|false|no|0)$/i.test(value.trim()))
+        return false;
+    throw new types/* GateError */.ue(`${name} must be on or off; got '${value}'`);
+}
 function compileForbidden(list) {
     return list.map((p) => ({
         id: p.id,
         pattern: compileRegex(`forbidden-patterns '${p.id}'`, p.pattern),
         reason: p.reason ?? `matches the forbidden pattern ${p.pattern}`,
         include: p.include ?? ['**/*'],
-        exclude: p.exclude ?? DEFAULT_SCAN_EXCLUDE,
+        // Added to the default exclusions, never replacing them: a pattern of one's own still skips tests,
+        // node_modules, vendored and build folders.
+        exclude: [...DEFAULT_SCAN_EXCLUDE, ...(p.exclude ?? []).filter((g) => !DEFAULT_SCAN_EXCLUDE.includes(g))],
     }));
 }
 
@@ -80653,7 +81112,7 @@ var flyway = __nccwpck_require__(28370);
 // EXTERNAL MODULE: ./lib/discover/formats/sql.js
 var sql = __nccwpck_require__(27172);
 // EXTERNAL MODULE: ./lib/discover/naming.js
-var naming = __nccwpck_require__(43619);
+var discover_naming = __nccwpck_require__(43619);
 // EXTERNAL MODULE: ./lib/discover/formats/folder.js + 9 modules
 var folder = __nccwpck_require__(35512);
 // EXTERNAL MODULE: ./lib/discover/formats/umzug.js
@@ -80661,6 +81120,7 @@ var umzug = __nccwpck_require__(88616);
 // EXTERNAL MODULE: ./lib/discover/no-transaction.js
 var no_transaction = __nccwpck_require__(3469);
 ;// CONCATENATED MODULE: ./lib/discover/parse-dir.js
+
 
 
 
@@ -80698,7 +81158,7 @@ async function parseDirectory(config, dir, detected, files, context) {
         dir,
         text: file.text,
     });
-    const mine = files.filter((f) => (0,detect/* formatOfKind */.RG)((0,detect/* candidateKind */.Yl)(f.name)) === detected.format);
+    const mine = files.filter((f) => (0,detect/* formatOfKind */.RG)((0,detect/* candidateKind */.Yl)(f.name)) === (0,types/* familyOf */.Ap)(detected.format));
     const migrations = [];
     if (detected.format === 'sql' && detected.dialect === 'folder') {
         for (const entry of context.folders)
@@ -80779,13 +81239,13 @@ async function parseDirectory(config, dir, detected, files, context) {
         }
         return { migrations, notes };
     }
-    if (detected.format === 'umzug') {
+    if ((0,types/* isModuleFormat */.ck)(detected.format)) {
         for (const file of mine) {
             if (file.problem) {
-                migrations.push(problemMigration(config, dir, file, 'umzug', null));
+                migrations.push(problemMigration(config, dir, file, detected.format, null));
             }
             else if ((0,umzug/* findModuleExports */.BI)(file.text).up || migrationLike(stemOf(file.name))) {
-                migrations.push((0,umzug/* parseUmzugModule */.S6)(source(file), config));
+                migrations.push((0,umzug/* parseUmzugModule */.S6)(source(file), config, detected.format));
             }
         }
         return { migrations, notes };
@@ -80807,6 +81267,7 @@ async function parseDirectory(config, dir, detected, files, context) {
 
 
 
+
 /**
  * Orders by version (numerically), names without a version by their leading digits (a Flyway name by the
  * version after its `V`), then by name.
@@ -80815,7 +81276,7 @@ function byVersion(a, b) {
     const key = (m) => m.version ?? /^\d+/.exec(m.name)?.[0] ?? /^V(\d+(?:[._]\d+)*)__/.exec(m.name)?.[1] ?? null;
     const [ka, kb] = [key(a), key(b)];
     if (ka !== null && kb !== null) {
-        const order = (0,naming/* compareVersions */.Zy)(ka, kb);
+        const order = (0,discover_naming/* compareVersions */.Zy)(ka, kb);
         if (order !== 0)
             return order;
     }
@@ -80840,7 +81301,7 @@ function baseMigrationName(inDir, detected, migrationLike, dialect) {
     if (detected?.dialect === 'folder')
         return null;
     const kind = (0,detect/* candidateKind */.Yl)(fileName);
-    if (!kind || (detected && (0,detect/* formatOfKind */.RG)(kind) !== detected.format))
+    if (!kind || (detected && (0,detect/* formatOfKind */.RG)(kind) !== (0,types/* familyOf */.Ap)(detected.format)))
         return null;
     const stem = stemOf(fileName);
     if (detected?.dialect === 'dialect-pair') {
@@ -80903,8 +81364,8 @@ function classify(migrations, dir, baseFiles, base, detected, migrationLike, dia
             names.add(m.name);
     const baseNames = [...names].sort((a, b) => {
         const [va, vb] = [versionKey(a), versionKey(b)];
-        return va !== null && vb !== null && (0,naming/* compareVersions */.Zy)(va, vb) !== 0
-            ? (0,naming/* compareVersions */.Zy)(va, vb)
+        return va !== null && vb !== null && (0,discover_naming/* compareVersions */.Zy)(va, vb) !== 0
+            ? (0,discover_naming/* compareVersions */.Zy)(va, vb)
             : a < b
                 ? -1
                 : a > b
@@ -80917,6 +81378,184 @@ function versionKey(name) {
     return /^\d+/.exec(name)?.[0] ?? null;
 }
 
+// EXTERNAL MODULE: ./node_modules/@babel/parser/lib/index.js
+var parser_lib = __nccwpck_require__(5429);
+;// CONCATENATED MODULE: ./lib/discover/formats/conventions.js
+
+
+
+const KNEXFILES = [
+    'knexfile.js',
+    'knexfile.cjs',
+    'knexfile.mjs',
+    'knexfile.ts',
+    'knexfile.mts',
+    'knexfile.cts',
+];
+/**
+ * The migration tools' own configurations in `cwd`, read without running them: `.sequelizerc`'s
+ * `migrations-path`; a knexfile's `migrations.directory` and `migrations.tableName` (its first environment that
+ * names them); node-pg-migrate's `migrations-dir` / `migrations-table` from `config/default.json`'s `db` section
+ * or the `node-pg-migrate` command in `package.json`'s scripts.
+ */
+async function toolConventions(cwd) {
+    const found = [];
+    const read = (name) => (0,promises_.readFile)(external_node_path_.join(cwd, name), 'utf8').catch(() => null);
+    const rc = await read('.sequelizerc');
+    if (rc !== null) {
+        const dir = stringProperty(rc, 'migrations-path', cwd);
+        found.push({ tool: 'sequelize', dir: dir && relative(cwd, dir), table: null, source: '.sequelizerc' });
+    }
+    for (const name of KNEXFILES) {
+        const text = await read(name);
+        if (text === null)
+            continue;
+        const dir = stringProperty(text, 'directory', cwd);
+        const table = stringProperty(text, 'tableName', null);
+        const schema = stringProperty(text, 'schemaName', null);
+        found.push({
+            tool: 'knex',
+            dir: dir && relative(cwd, dir),
+            table: table && `${schema ?? 'public'}.${table}`,
+            source: name,
+        });
+        break;
+    }
+    const pgm = await nodePgMigrateSettings(read);
+    if (pgm) {
+        found.push({
+            tool: 'node-pg-migrate',
+            dir: pgm.dir && relative(cwd, external_node_path_.resolve(cwd, pgm.dir)),
+            table: pgm.table && `${pgm.schema ?? 'public'}.${pgm.table}`,
+            source: pgm.source,
+        });
+    }
+    return found;
+}
+function relative(cwd, dir) {
+    const rel = external_node_path_.relative(cwd, external_node_path_.resolve(cwd, dir)).split(external_node_path_.sep).join('/');
+    return rel === '' ? '.' : rel;
+}
+async function nodePgMigrateSettings(read) {
+    const config = await read('config/default.json');
+    if (config !== null) {
+        const db = JSON.parse(config)?.db;
+        const get = (key) => (typeof db?.[key] === 'string' ? db[key] : null);
+        if (get('migrations-dir') || get('migrations-table')) {
+            return {
+                dir: get('migrations-dir'),
+                table: get('migrations-table'),
+                schema: get('migrations-schema'),
+                source: 'config/default.json',
+            };
+        }
+    }
+    const manifest = await read('package.json');
+    if (manifest === null)
+        return null;
+    let scripts;
+    try {
+        scripts = JSON.parse(manifest).scripts ?? {};
+    }
+    catch {
+        return null;
+    }
+    for (const script of Object.values(scripts)) {
+        if (typeof script !== 'string' || !/\bnode-pg-migrate\b/.test(script))
+            continue;
+        const option = (short, long) => new RegExp(`(?:^|\\s)(?:-${short}|--${long})(?:\\s+|=)(['"]?)([^\\s'"]+)\\1`).exec(script)?.[2] ?? null;
+        return {
+            dir: option('m', 'migrations-dir'),
+            table: option('t', 'migrations-table'),
+            schema: option('s', 'migrations-schema'),
+            source: 'package.json',
+        };
+    }
+    return null;
+}
+/**
+ * The first property `key` in a JavaScript/TypeScript configuration whose value reads statically as a string:
+ * a literal, a template without expressions, or `path.resolve(…)` / `path.join(…)` of literals, `__dirname`
+ * and `process.cwd()` (resolved against `cwd`; with `cwd` null only literals count).
+ */
+function stringProperty(source, key, cwd) {
+    let program;
+    try {
+        program = (0,parser_lib/* parse */.qg)(source, {
+            sourceType: 'unambiguous',
+            plugins: ['typescript'],
+            errorRecovery: true,
+        }).program;
+    }
+    catch {
+        return null;
+    }
+    let result = null;
+    const visit = (node) => {
+        if (result !== null || !node || typeof node !== 'object')
+            return;
+        if (Array.isArray(node)) {
+            for (const child of node)
+                visit(child);
+            return;
+        }
+        const n = node;
+        if (n.type === 'ObjectProperty' && !n.computed) {
+            const name = n.key.type === 'Identifier' ? n.key.name : n.key.type === 'StringLiteral' ? n.key.value : null;
+            if (name === key) {
+                const value = staticString(n.value, cwd);
+                if (value !== null) {
+                    result = value;
+                    return;
+                }
+            }
+        }
+        for (const [field, child] of Object.entries(n)) {
+            if (field !== 'loc' && field !== 'leadingComments' && field !== 'trailingComments')
+                visit(child);
+        }
+    };
+    visit(program);
+    return result;
+}
+function staticString(node, cwd) {
+    if (node.type === 'StringLiteral')
+        return node.value;
+    if (node.type === 'TemplateLiteral' && node.expressions.length === 0)
+        return node.quasis[0]?.value.cooked ?? null;
+    if (cwd === null)
+        return null;
+    if (node.type === 'Identifier' && node.name === '__dirname')
+        return cwd;
+    if (node.type === 'MemberExpression' &&
+        node.object.type === 'MetaProperty' &&
+        node.property.type === 'Identifier' &&
+        node.property.name === 'dirname') {
+        return cwd;
+    }
+    if (node.type === 'CallExpression') {
+        const callee = node.callee;
+        const name = callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
+            ? callee.property.name
+            : callee.type === 'Identifier'
+                ? callee.name
+                : null;
+        if (name === 'cwd')
+            return cwd;
+        if (name === 'resolve' || name === 'join') {
+            const parts = node.arguments.map((a) => a.type === 'SpreadElement' ? null : staticString(a, cwd));
+            if (parts.some((p) => p === null))
+                return null;
+            return name === 'resolve'
+                ? external_node_path_.resolve(cwd, ...parts)
+                : external_node_path_.join(...parts);
+        }
+    }
+    return null;
+}
+
+// EXTERNAL MODULE: ./lib/discover/formats/tools.js
+var tools = __nccwpck_require__(76995);
 // EXTERNAL MODULE: ./lib/discover/git.js
 var git = __nccwpck_require__(39871);
 ;// CONCATENATED MODULE: ./lib/discover/nothing-found.js
@@ -80983,7 +81622,7 @@ async function nothingFoundError(absDir, dir, names, subdirs, forced, namingPatt
         else {
             hint = `modules are read as Umzug migrations: they export 'up' (and 'down')`;
         }
-        return new types/* GateError */.u(`${where} holds ${counts} but no migration ('${example}' is none): ${hint}`);
+        return new types/* GateError */.ue(`${where} holds ${counts} but no migration ('${example}' is none): ${hint}`);
     }
     const counts = countByExtension(nested);
     const example = nested[0];
@@ -80993,7 +81632,7 @@ async function nothingFoundError(absDir, dir, names, subdirs, forced, namingPatt
     const hint = innerMigrations
         ? `point the directory setting at '${dir === '.' ? sub : `${dir}/${sub}`}', which holds them`
         : `a folder per migration is read when it holds up.sql (and down.sql); '${example}' is neither`;
-    return new types/* GateError */.u(`${where} holds ${counts} one folder down but no migration ('${example}'): ${hint}`);
+    return new types/* GateError */.ue(`${where} holds ${counts} one folder down but no migration ('${example}'): ${hint}`);
 }
 function countByExtension(files) {
     const counts = new Map();
@@ -81078,6 +81717,9 @@ async function findUnsupported(names, read) {
 
 
 
+
+
+
 /**
  * Finds the migrations of every configured directory, parses them, and classifies each against the merge
  * base of `config.base` and HEAD (without a base every migration is `added`). A missing directory, a
@@ -81085,7 +81727,8 @@ async function findUnsupported(names, read) {
  * the migrations' `parseProblems`.
  */
 async function discover(config, options = {}) {
-    const dirs = config.dirs.map((dir) => relativeDir(config.cwd, dir));
+    const conventions = await toolConventions(config.cwd);
+    const dirs = (await conventionalDirs(config, conventions)).map((dir) => relativeDir(config.cwd, dir));
     let base = null;
     if (config.base) {
         const sha = options.baseSha ?? (await (0,git/* resolveBase */.gU)(config.cwd, config.base));
@@ -81102,7 +81745,24 @@ async function discover(config, options = {}) {
     const sets = [];
     for (const dir of dirs)
         sets.push(await discoverDirectory(config, dir, base, root));
+    for (const set of sets) {
+        if (set.format !== 'sequelize' && set.format !== 'knex' && set.format !== 'node-pg-migrate')
+            continue;
+        const named = conventions.flatMap((c) => (c.tool === set.format && c.table ? [c.table] : []));
+        set.historyTables = [...new Set([...tools/* TOOL_HISTORY_TABLES */.ic[set.format], ...named])];
+    }
     return sets;
+}
+/**
+ * The configured directories; when that is the default `migrations` and no such folder exists, the directories
+ * the project's migration tools name (`.sequelizerc`, knexfile, node-pg-migrate's settings).
+ */
+async function conventionalDirs(config, conventions) {
+    const named = [...new Set(conventions.flatMap((c) => (c.dir ? [c.dir] : [])))];
+    if (named.length === 0 || config.dirs.length !== 1 || config.dirs[0] !== 'migrations')
+        return config.dirs;
+    const exists = await (0,promises_.stat)(external_node_path_.join(config.cwd, 'migrations')).then(() => true, () => false);
+    return exists ? config.dirs : named;
 }
 /** True for a path directly inside `dir`, or one folder down (a folder per migration). */
 function inDir(path, dir) {
@@ -81131,16 +81791,16 @@ async function discoverDirectory(config, dir, base, root) {
     }
     const subdirs = await (0,detect/* listSubdirectories */.sH)(absDir);
     const forced = config.format;
-    const migrationLike = (name) => /^\d/.test(name) || (0,naming/* parseName */.$q)(name, config.namingPattern).matches;
+    const migrationLike = (name) => /^\d/.test(name) || (0,discover_naming/* parseName */.$q)(name, config.namingPattern).matches;
     const candidates = names.filter((name) => {
         const kind = (0,detect/* candidateKind */.Yl)(name);
-        return kind !== null && (forced === 'auto' || (0,detect/* formatOfKind */.RG)(kind) === forced);
+        return kind !== null && (forced === 'auto' || (0,detect/* formatOfKind */.RG)(kind) === (0,types/* familyOf */.Ap)(forced));
     });
     if (forced !== 'auto' && candidates.length === 0) {
         // Migrations of another format only: gating none of them would pass a gate that looked at nothing.
         const other = names.find((name) => (0,detect/* candidateKind */.Yl)(name) !== null && migrationLike(stemOf(name)));
         if (other) {
-            throw new types/* GateError */.u(`migration directory '${dir}' holds no ${forced} migration, only files of another format such as ` +
+            throw new types/* GateError */.ue(`migration directory '${dir}' holds no ${forced} migration, only files of another format such as ` +
                 `'${other}': set format auto (detected per directory) or this directory's own format`);
         }
     }
@@ -81165,7 +81825,7 @@ async function discoverDirectory(config, dir, base, root) {
     else {
         const suspect = files.find((f) => f.text !== null && migrationLike(stemOf(f.name)));
         if (suspect) {
-            throw new types/* GateError */.u(`no migration of a known format in '${dir}' ('${suspect.name}' is none): use <name>.up.sql/<name>.down.sql ` +
+            throw new types/* GateError */.ue(`no migration of a known format in '${dir}' ('${suspect.name}' is none): use <name>.up.sql/<name>.down.sql ` +
                 `pairs, SQL files with '-- migrate:up', '-- +goose Up' or '-- +migrate Up' markers, modules exporting ` +
                 `'up', or Alembic revisions`);
         }
@@ -81472,10 +82132,10 @@ function lintDowngrade(set) {
 function newestOnBase(baseNames, pattern) {
     let newest = null;
     for (const name of baseNames) {
-        const { version } = (0,naming/* parseName */.$q)(name, pattern);
+        const { version } = (0,discover_naming/* parseName */.$q)(name, pattern);
         if (version === null)
             continue;
-        if (!newest || (0,naming/* compareVersions */.Zy)(version, newest.version) > 0)
+        if (!newest || (0,discover_naming/* compareVersions */.Zy)(version, newest.version) > 0)
             newest = { name, version };
     }
     return newest;
@@ -81498,8 +82158,8 @@ function lintHistory(set, config) {
             });
         }
         if (newest && (m.change === 'added' || m.change === 'renamed')) {
-            const { version } = (0,naming/* parseName */.$q)(m.name, config.namingPattern);
-            if (version !== null && (0,naming/* compareVersions */.Zy)(version, newest.version) <= 0) {
+            const { version } = (0,discover_naming/* parseName */.$q)(m.name, config.namingPattern);
+            if (version !== null && (0,discover_naming/* compareVersions */.Zy)(version, newest.version) <= 0) {
                 findings.push({
                     rule: 'order',
                     severity: 'error',
@@ -81544,6 +82204,8 @@ const PRESET_FORMS = {
     sequelize: '<YYYYMMDDHHMMSS>-<slug>, slug [a-z0-9-]',
     diesel: '<YYYY-MM-DD-HHMMSS>_<slug>, slug [a-z0-9_], or 00000000000000_<slug>',
     flyway: 'V<version>__<description>, version digits with . or _',
+    knex: '<YYYYMMDDHHMMSS>_<slug>, slug [A-Za-z0-9_-]',
+    'node-pg-migrate': '<millisecond epoch>_<slug>, slug [A-Za-z0-9_-]',
 };
 /**
  * The naming pattern as users read it: `utc-minute (<YYYYMMDDHHMM>_<slug>, slug [a-z0-9_])` for a preset,
@@ -81564,23 +82226,33 @@ function formatUtc(date) {
     return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 /**
- * The other presets, the one that reads most of `names` first: a name's `name-format` finding suggests the first
- * that reads it.
+ * The other presets, the one that reads most of `names` first (ties keep the presets' order: timestamps before
+ * plain numbers): a name's `name-format` finding suggests the first that reads it.
  */
 function otherPresets(names, config) {
-    const others = Object.entries(NAMING_PRESETS)
+    return Object.entries(NAMING_PRESETS)
         .filter(([, source]) => source !== config.namingPattern.source)
-        .map(([name, source]) => ({ name, pattern: new RegExp(source) }));
-    const counts = new Map(others.map((p) => [p.name, names.filter((n) => p.pattern.test(n)).length]));
-    return others.sort((a, b) => counts.get(b.name) - counts.get(a.name));
+        .map(([name, source]) => {
+        const pattern = new RegExp(source);
+        return { name, pattern, reads: names.filter((n) => pattern.test(n)).length };
+    })
+        .sort((a, b) => b.reads - a.reads);
 }
-/** `; naming-pattern 'diesel' matches it` when another preset reads the name. */
-function presetHint(name, presets) {
+/**
+ * `; 'utc-second' reads it (and 3 of the 3 names in db/migrations): set naming-pattern: utc-second in
+ * .migration-gate.yml, or pass --naming-pattern utc-second` when another preset reads the name.
+ */
+function presetHint(name, presets, set) {
     const preset = presets.find((p) => p.pattern.test(name));
-    return preset ? `; naming-pattern '${preset.name}' matches it` : '';
+    if (!preset)
+        return '';
+    const total = set.migrations.length;
+    const share = total > 1 ? ` (and ${preset.reads} of the ${total} names in ${set.dir})` : '';
+    return (`; '${preset.name}' reads it${share}: set naming-pattern: ${preset.name} in .migration-gate.yml, ` +
+        `or pass --naming-pattern ${preset.name}`);
 }
-function nameFindings(m, config, described, nowMs, presets) {
-    const parsed = (0,naming/* parseName */.$q)(m.name, config.namingPattern);
+function nameFindings(m, config, described, nowMs, hint) {
+    const parsed = (0,discover_naming/* parseName */.$q)(m.name, config.namingPattern);
     const at = { migration: m.name, path: m.path, line: 1 };
     if (!parsed.matches) {
         return [
@@ -81588,14 +82260,14 @@ function nameFindings(m, config, described, nowMs, presets) {
                 rule: 'name-format',
                 severity: 'error',
                 ...at,
-                message: `name '${m.name}' does not match the naming pattern ${described}${presetHint(m.name, presets())}`,
+                message: `name '${m.name}' does not match the naming pattern ${described}${hint(m.name)}`,
             },
         ];
     }
     if (!parsed.isTimestamp || parsed.version === null)
         return [];
     const timestamp = parsed.version;
-    const date = (0,naming/* timestampToDate */.kU)(timestamp);
+    const date = (0,discover_naming/* timestampToDate */.kU)(timestamp);
     if (!date) {
         return [
             {
@@ -81630,9 +82302,9 @@ function lintNaming(set, config) {
     const nowMs = config.now().getTime();
     const byVersion = new Map();
     let ranked = null;
-    const presets = () => (ranked ??= otherPresets(set.migrations.map((m) => m.name), config));
+    const hint = (name) => presetHint(name, (ranked ??= otherPresets(set.migrations.map((m) => m.name), config)), set);
     for (const m of set.migrations) {
-        const parsed = (0,naming/* parseName */.$q)(m.name, config.namingPattern);
+        const parsed = (0,discover_naming/* parseName */.$q)(m.name, config.namingPattern);
         if (parsed.version !== null) {
             const key = naming_versionKey(parsed.version);
             const group = byVersion.get(key);
@@ -81642,7 +82314,7 @@ function lintNaming(set, config) {
                 byVersion.set(key, [m]);
         }
         if (m.change !== 'unchanged')
-            findings.push(...nameFindings(m, config, described, nowMs, presets));
+            findings.push(...nameFindings(m, config, described, nowMs, hint));
     }
     for (const group of byVersion.values()) {
         if (group.length < 2)
@@ -82686,6 +83358,7 @@ function globSync(globInput, options) {
 
 
 
+
 /** Files larger than this are not scanned (generated bundles, data dumps). */
 const MAX_SCANNED_BYTES = 2 * 1024 * 1024;
 /** A NUL byte in the first bytes marks a binary file. */
@@ -82812,7 +83485,8 @@ function lineMatcher(pattern) {
 }
 /**
  * The `forbidden-pattern` policy scan: every file under the working directory that a pattern's `include`
- * globs select and its `exclude` globs do not is read line by line; each line whose code (comments left out)
+ * globs select and its `exclude` globs do not (nor `ALWAYS_EXCLUDED`: node_modules, virtual environments, build
+ * output, whatever the pattern says) is read line by line; each line whose code (comments left out)
  * matches the pattern is an error finding with its file, line and the pattern's reason. Binary files,
  * files over 2 MiB and files whose real path leaves the repository are skipped. Findings come sorted by path and line.
  */
@@ -82822,7 +83496,7 @@ async function scanForbidden(config) {
         return [];
     const filesByPattern = await Promise.all(patterns.map((p) => glob(p.include, {
         cwd: config.cwd,
-        ignore: p.exclude,
+        ignore: [...ALWAYS_EXCLUDED, ...p.exclude],
         onlyFiles: true,
         followSymbolicLinks: false,
         expandDirectories: false,
@@ -82890,12 +83564,14 @@ async function scanFile(cwd, root, file, patterns) {
 
 
 
+
 /**
  * The whole pipeline: config → discover → lint → round-trip → report. Writes the JSON and Markdown reports
  * when the configuration names files, and returns the report. Throws `GateError` for exit-2 conditions.
  */
 async function runGate(config, options) {
     registerDatabasePassword(config.databaseUrl);
+    registerDatabasePassword(config.baselineDatabase);
     try {
         return await gate(config, options);
     }
@@ -82918,7 +83594,8 @@ async function gate(config, options) {
     const sets = await discover(config, { changes: options.changes, baseSha: baseSha ?? undefined });
     refuseReportOverInput(config, sets);
     await checkReportPaths(config);
-    progress(`[lint] ${sets.reduce((n, s) => n + s.migrations.length, 0)} migrations (${elapsed()})`);
+    const count = sets.reduce((n, s) => n + s.migrations.length, 0);
+    progress(`[lint] ${plural(count, 'migration')} (${elapsed()})`);
     const findings = [...lint(sets, config), ...(await scanForbidden(config))];
     const baselineOutside = await baselineLeavesRepository(config);
     if (baselineOutside)
@@ -82942,8 +83619,11 @@ async function gate(config, options) {
             notes.push(`the baseline check of ${config.baselineSchema} was skipped: a migration directory was ` +
                 (refused.length > 0 ? 'skipped' : 'not run to its end'));
         }
-        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(624), __nccwpck_require__.e(373)]).then(__nccwpck_require__.bind(__nccwpck_require__, 54202));
-        const outcome = await runRoundTrips(runnable, skipBaseline ? { ...config, baselineSchema: null } : config, { progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`) });
+        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(624), __nccwpck_require__.e(392)]).then(__nccwpck_require__.bind(__nccwpck_require__, 99135));
+        const outcome = await runRoundTrips(runnable, skipBaseline ? { ...config, baselineSchema: null } : config, {
+            progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
+            changedFiles: (files) => touched(config, baseSha, options.changes, files),
+        });
         database = outcome.database;
         results = outcome.results;
         findings.push(...outcome.findings);
@@ -82968,6 +83648,24 @@ async function gate(config, options) {
         await writeMarkdownReport(config.markdownPath, (0,redact/* redact */.E$)(renderMarkdown(report, options.markdown ?? {})));
     progress(`[done] ${report.verdict} in ${elapsed()}`);
     return report;
+}
+/**
+ * Which of `files` the change set touched: the pull request's files when given, else a git diff against the
+ * merge base; without a base, every file.
+ */
+async function touched(config, baseSha, changes, files) {
+    if (files.length === 0)
+        return new Set();
+    if (changes) {
+        const paths = new Set(changes.map((c) => c.path));
+        return new Set(files.filter((f) => paths.has(f)));
+    }
+    if (!baseSha)
+        return new Set(files);
+    const inside = files.filter((f) => !f.startsWith('../') && !f.startsWith('/'));
+    if (inside.length === 0)
+        return new Set();
+    return new Set((await (0,git/* changedFiles */.Y_)(config.cwd, baseSha, inside)).map((c) => c.path));
 }
 /**
  * The set as far as the round-trip can run it: up to its first unsupported migration (a note says where it
@@ -83034,7 +83732,7 @@ function refuseReportOverInput(config, sets) {
     ]) {
         const input = path ? inputs.get((0,external_node_path_.resolve)(path)) : undefined;
         if (input !== undefined) {
-            throw new types/* GateError */.u(`the ${what} report ${path} would overwrite ${input}, a file the gate reads: write the report somewhere else`);
+            throw new types/* GateError */.ue(`the ${what} report ${path} would overwrite ${input}, a file the gate reads: write the report somewhere else`);
         }
     }
 }
@@ -83057,7 +83755,7 @@ async function checkReportPaths(config) {
         }
         catch (error) {
             const reason = error instanceof Error ? error.message : String(error);
-            throw new types/* GateError */.u(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
+            throw new types/* GateError */.ue(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
         }
     }
 }
@@ -83069,7 +83767,7 @@ async function writeMarkdownReport(path, text) {
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new types/* GateError */.u(`cannot write the Markdown report to ${path}: ${reason}`, { cause: error });
+        throw new types/* GateError */.ue(`cannot write the Markdown report to ${path}: ${reason}`, { cause: error });
     }
 }
 
@@ -83143,7 +83841,7 @@ function readEvent(path) {
         raw = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
     catch (error) {
-        throw new types/* GateError */.u(`cannot read the event file ${path} (GITHUB_EVENT_PATH): ${error.message}`, {
+        throw new types/* GateError */.ue(`cannot read the event file ${path} (GITHUB_EVENT_PATH): ${error.message}`, {
             cause: error,
         });
     }
@@ -83152,13 +83850,13 @@ function readEvent(path) {
         parsed = JSON.parse(raw);
     }
     catch (error) {
-        throw new types/* GateError */.u(`the event file ${path} (GITHUB_EVENT_PATH) is not JSON: ${error.message}`, {
+        throw new types/* GateError */.ue(`the event file ${path} (GITHUB_EVENT_PATH) is not JSON: ${error.message}`, {
             cause: error,
         });
     }
     const payload = context_object(parsed);
     if (!payload)
-        throw new types/* GateError */.u(`the event file ${path} (GITHUB_EVENT_PATH) does not hold a JSON object`);
+        throw new types/* GateError */.ue(`the event file ${path} (GITHUB_EVENT_PATH) does not hold a JSON object`);
     return payload;
 }
 function readWorkflowRun(run) {
@@ -83183,7 +83881,7 @@ function readGitHubContext(env = process.env) {
     const repository = env.GITHUB_REPOSITORY ?? '';
     const match = /^([^/\s]+)\/([^/\s]+)$/.exec(repository);
     if (!match) {
-        throw new types/* GateError */.u(`GITHUB_REPOSITORY is ${repository ? `"${repository}"` : 'not set'}; expected owner/repo`);
+        throw new types/* GateError */.ue(`GITHUB_REPOSITORY is ${repository ? `"${repository}"` : 'not set'}; expected owner/repo`);
     }
     const [, owner, repo] = match;
     const eventName = env.GITHUB_EVENT_NAME ?? '';
@@ -83293,7 +83991,7 @@ async function run() {
             return;
         }
         if (gh.eventName === 'pull_request_target' && !inputs.allowPullRequestTarget) {
-            throw new types/* GateError */.u('refusing to run under pull_request_target: the checked-out migrations may come from the pull request ' +
+            throw new types/* GateError */.ue('refusing to run under pull_request_target: the checked-out migrations may come from the pull request ' +
                 'and would run with a write token. Run mode check on pull_request and post the comment from a ' +
                 'workflow_run job with mode report (see the README), or set allow-pull-request-target: true if this ' +
                 'checkout is trusted.');
@@ -83334,7 +84032,7 @@ async function run() {
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         out.setFailed(message);
-        if (error instanceof Error && error.stack && !(error instanceof types/* GateError */.u))
+        if (error instanceof Error && error.stack && !(error instanceof types/* GateError */.ue))
             out.debug(error.stack);
     }
     finally {
@@ -83386,44 +84084,60 @@ async function pullRequestChanges(octokit, gh, pullNumber, pathPrefix) {
 
 
 
+
 const NAME_SUFFIXES = ['.up.sql', '.down.sql', '.sql', ...umzug/* MODULE_EXTENSIONS */.o9, '.py'];
 /**
  * Writes a new, correctly named migration with an up part, a down part and a `requirements:` line, in the
- * directory's own format (paired SQL files for an empty or missing directory). Returns the files written,
- * relative to `config.cwd`. Throws `GateError` for a slug the naming pattern rejects, an existing file, a
- * name that would not sort after the newest migration, and alembic directories.
+ * directory's own format (paired SQL files for an empty or missing directory) and naming (see
+ * `directoryNaming`). Returns the files written, relative to `config.cwd`. Throws `GateError` for a slug the
+ * naming pattern rejects, an existing file, a name that would not sort after the newest migration, a default
+ * directory that does not exist, and alembic directories.
  */
 async function createMigration(opts) {
-    const { config, slug } = opts;
+    const { slug } = opts;
+    let config = opts.config;
     const absDir = (0,external_node_path_.resolve)(config.cwd, opts.dir);
     const relDir = toPosix((0,external_node_path_.relative)(config.cwd, absDir)) || '.';
     if (slug.length === 0 || /[\s/\\]/.test(slug) || slug.includes('..')) {
-        throw new types/* GateError */.u(`slug '${slug}' cannot be part of a file name; expected the naming pattern ${describeNamingPattern(config)}`);
+        throw new types/* GateError */.ue(`slug '${slug}' cannot be part of a file name; expected the naming pattern ${describeNamingPattern(config)}`);
     }
     const entries = await listDirectory(absDir, relDir);
+    if (entries === null && opts.defaultDir) {
+        throw new types/* GateError */.ue(`no migration directory given, and the default ${relDir} does not exist: ` +
+            `name it with --dir <path> (or migrations: in .migration-gate.yml)`);
+    }
     const layout = await chooseLayout(config, absDir, relDir, slug, entries !== null && entries.length > 0);
-    const existing = existingVersions(entries ?? [], config.namingPattern);
+    const names = existingNames(entries ?? [], layout);
+    const notes = [];
+    const naming = directoryNaming(config, names);
+    if (naming) {
+        config = { ...config, namingPattern: naming.pattern, namingPatternSource: naming.preset };
+        notes.push(`${relDir} names its migrations as the preset ${naming.preset} reads them (${naming.reads} of ` +
+            `${names.length}), and naming-pattern ${opts.config.namingPatternSource} reads none: named like them; ` +
+            `set naming-pattern: ${naming.preset} in .migration-gate.yml so that lint reads them too`);
+    }
+    const existing = existingVersions(names, config.namingPattern);
     const name = newName(config, slug, existing);
     if (existing.names.has(name)) {
-        throw new types/* GateError */.u(`${relDir} already has a migration named '${name}'; not overwriting it`);
+        throw new types/* GateError */.ue(`${relDir} already has a migration named '${name}'; not overwriting it`);
     }
     const newest = existing.newest;
-    const version = (0,naming/* parseName */.$q)(name, config.namingPattern).version;
-    if (newest && (0,naming/* compareVersions */.Zy)(version, newest.version) <= 0) {
-        throw new types/* GateError */.u(`the new migration '${name}' would sort at or before '${newest.name}', the newest migration in ${relDir}; ` +
+    const version = (0,discover_naming/* parseName */.$q)(name, config.namingPattern).version;
+    if (newest && (0,discover_naming/* compareVersions */.Zy)(version, newest.version) <= 0) {
+        throw new types/* GateError */.ue(`the new migration '${name}' would sort at or before '${newest.name}', the newest migration in ${relDir}; ` +
             `check the clock (now ${config.now().toISOString()}) or wait until after that migration's time`);
     }
     const files = templates(layout, name);
     for (const file of files) {
         if (await new_exists((0,external_node_path_.join)(absDir, file.name))) {
-            throw new types/* GateError */.u(`${relDir}/${file.name} already exists; not overwriting it`);
+            throw new types/* GateError */.ue(`${relDir}/${file.name} already exists; not overwriting it`);
         }
     }
     try {
         await (0,promises_.mkdir)(absDir, { recursive: true });
     }
     catch (error) {
-        throw new types/* GateError */.u(`cannot create the migration directory ${relDir}: ${error.message}`, {
+        throw new types/* GateError */.ue(`cannot create the migration directory ${relDir}: ${error.message}`, {
             cause: error,
         });
     }
@@ -83440,12 +84154,12 @@ async function createMigration(opts) {
         await Promise.all(written.map((path) => (0,promises_.unlink)(path).catch(() => undefined)));
         const code = error.code;
         if (code === 'EEXIST')
-            throw new types/* GateError */.u(`a file of '${name}' appeared in ${relDir} meanwhile; not overwriting it`);
-        throw new types/* GateError */.u(`cannot write the migration into ${relDir}: ${error.message}`, {
+            throw new types/* GateError */.ue(`a file of '${name}' appeared in ${relDir} meanwhile; not overwriting it`);
+        throw new types/* GateError */.ue(`cannot write the migration into ${relDir}: ${error.message}`, {
             cause: error,
         });
     }
-    return { files: written.map((path) => toPosix((0,external_node_path_.relative)(config.cwd, path))) };
+    return { files: written.map((path) => toPosix((0,external_node_path_.relative)(config.cwd, path))), notes };
 }
 function toPosix(path) {
     return external_node_path_.sep === '/' ? path : path.split(external_node_path_.sep).join('/');
@@ -83468,12 +84182,12 @@ async function listDirectory(absDir, relDir) {
     catch (error) {
         if (error.code === 'ENOENT')
             return null;
-        throw new types/* GateError */.u(`cannot read the migration directory ${relDir}: ${error.message}`, {
+        throw new types/* GateError */.ue(`cannot read the migration directory ${relDir}: ${error.message}`, {
             cause: error,
         });
     }
     if (!info.isDirectory())
-        throw new types/* GateError */.u(`${relDir} is not a directory`);
+        throw new types/* GateError */.ue(`${relDir} is not a directory`);
     return (0,promises_.readdir)(absDir);
 }
 async function chooseLayout(config, absDir, relDir, slug, hasEntries) {
@@ -83481,17 +84195,21 @@ async function chooseLayout(config, absDir, relDir, slug, hasEntries) {
         ? await (0,detect/* detectDirectoryFormat */.Us)(absDir, relDir, 'auto', await (0,inside/* repositoryRoot */.Hn)(config.cwd))
         : null;
     if (detected && config.format !== 'auto' && detected.format !== config.format) {
-        throw new types/* GateError */.u(`${relDir} holds ${detected.format} migrations, but the format is set to ${config.format}`);
+        throw new types/* GateError */.ue(`${relDir} holds ${detected.format} migrations, but the format is set to ${config.format}`);
     }
     const format = detected?.format ?? (config.format === 'auto' ? 'sql' : config.format);
     if (format === 'alembic') {
         const seconds = wantsSeconds(config) ? '%%(second).2d' : '';
-        throw new types/* GateError */.u(`${relDir} holds alembic revisions: create one with 'alembic revision -m ${slug}', with ` +
+        throw new types/* GateError */.ue(`${relDir} holds alembic revisions: create one with 'alembic revision -m ${slug}', with ` +
             `'file_template = %%(year)d%%(month).2d%%(day).2d%%(hour).2d%%(minute).2d${seconds}_%%(slug)s' and 'timezone = UTC' in alembic.ini`);
     }
     if (format === 'umzug') {
         const extension = detected?.moduleExtension ?? (await defaultModuleExtension(config.cwd));
         return { kind: 'umzug', extension };
+    }
+    if (format === 'sequelize' || format === 'knex' || format === 'node-pg-migrate') {
+        const extension = detected?.moduleExtension ?? (await defaultModuleExtension(config.cwd));
+        return { kind: 'tool', tool: format, extension };
     }
     return { kind: 'sql', dialect: detected?.dialect ?? 'pair' };
 }
@@ -83499,24 +84217,49 @@ async function chooseLayout(config, absDir, relDir, slug, hasEntries) {
 async function defaultModuleExtension(cwd) {
     return (await new_exists((0,external_node_path_.join)(cwd, 'tsconfig.json'))) ? '.ts' : '.js';
 }
-function existingVersions(entries, pattern) {
-    let newest = null;
+/** Names of the migrations in the directory: file names without their suffixes, or the folders of a folder layout. */
+function existingNames(entries, layout) {
     const names = new Set();
+    const folders = layout.kind === 'sql' && layout.dialect === 'folder';
     for (const entry of entries) {
         if (entry.startsWith('.') || entry.endsWith('.d.ts'))
             continue;
         const suffix = NAME_SUFFIXES.find((s) => entry.endsWith(s));
-        if (!suffix)
-            continue;
-        const name = entry.slice(0, -suffix.length);
-        names.add(name);
-        const { version } = (0,naming/* parseName */.$q)(name, pattern);
+        if (suffix)
+            names.add(entry.slice(0, -suffix.length));
+        else if (folders)
+            names.add(entry);
+    }
+    return [...names];
+}
+/**
+ * The preset to name the new migration with when the configured naming pattern reads none of the directory's
+ * names and a preset reads them (the one that reads most; ties keep the presets' order, timestamps first): a
+ * folder of dbmate's 14-digit names gets a 14-digit name under the default utc-minute. Null to keep the
+ * configured pattern, which also wins as soon as it reads one name (a history that changed conventions).
+ */
+function directoryNaming(config, names) {
+    if (names.length === 0 || names.some((n) => config.namingPattern.test(n)))
+        return null;
+    let best = null;
+    for (const [preset, source] of Object.entries(NAMING_PRESETS)) {
+        const pattern = new RegExp(source);
+        const reads = names.filter((n) => pattern.test(n)).length;
+        if (reads > 0 && (!best || reads > best.reads))
+            best = { preset, pattern, reads };
+    }
+    return best;
+}
+function existingVersions(names, pattern) {
+    let newest = null;
+    for (const name of names) {
+        const { version } = (0,discover_naming/* parseName */.$q)(name, pattern);
         if (version === null)
             continue;
-        if (!newest || (0,naming/* compareVersions */.Zy)(version, newest.version) > 0)
+        if (!newest || (0,discover_naming/* compareVersions */.Zy)(version, newest.version) > 0)
             newest = { name, version };
     }
-    return { names, newest };
+    return { names: new Set(names), newest };
 }
 /**
  * The new migration's name: a UTC timestamp (to the minute, or to the second when the pattern wants 14
@@ -83525,23 +84268,30 @@ function existingVersions(entries, pattern) {
  */
 function newName(config, slug, existing) {
     const now = config.now();
-    const timestamps = [(0,naming/* formatTimestamp */.Ey)(now), (0,naming/* formatTimestamp */.Ey)(now, true)];
+    // The directory's own width first: to the second after a 14-digit name, else to the minute; diesel's
+    // dashed form (2026-11-21-143000) last.
+    const timestamps = [(0,discover_naming/* formatTimestamp */.Ey)(now), (0,discover_naming/* formatTimestamp */.Ey)(now, true)];
+    if (existing.newest && /^\d{14}$/.test(existing.newest.version))
+        timestamps.reverse();
+    const dashed = (0,discover_naming/* formatTimestamp */.Ey)(now, true).replace(/^(\d{4})(\d{2})(\d{2})(\d{6})$/, '$1-$2-$3-$4');
+    const written = [...timestamps, dashed];
     const numbers = nextNumbers(existing.newest?.version ?? null);
     for (const separator of ['_', '-']) {
-        for (const version of timestamps) {
-            const name = `${version}${separator}${slug}`;
-            const parsed = (0,naming/* parseName */.$q)(name, config.namingPattern);
+        for (const text of written) {
+            const name = `${text}${separator}${slug}`;
+            const parsed = (0,discover_naming/* parseName */.$q)(name, config.namingPattern);
+            const version = text.replace(/\D/g, '');
             if (parsed.matches && parsed.isTimestamp && parsed.version === version && parsed.slug === slug)
                 return name;
         }
         for (const version of numbers) {
             const name = `${version}${separator}${slug}`;
-            const parsed = (0,naming/* parseName */.$q)(name, config.namingPattern);
+            const parsed = (0,discover_naming/* parseName */.$q)(name, config.namingPattern);
             if (parsed.matches && !parsed.isTimestamp && parsed.version === version && parsed.slug === slug)
                 return name;
         }
     }
-    throw new types/* GateError */.u(`slug '${slug}' does not fit the naming pattern ${describeNamingPattern(config)}: ` +
+    throw new types/* GateError */.ue(`slug '${slug}' does not fit the naming pattern ${describeNamingPattern(config)}: ` +
         `'${timestamps[0]}_${slug}' would not match it`);
 }
 /** Candidates for the next sequential version: padded like the newest one, or a few common widths. */
@@ -83554,8 +84304,8 @@ function nextNumbers(newest) {
 /** True when the naming pattern takes a 14-digit timestamp but not a 12-digit one. */
 function wantsSeconds(config) {
     const now = config.now();
-    const fits = (timestamp) => (0,naming/* parseName */.$q)(`${timestamp}_x`, config.namingPattern).version === timestamp;
-    return !fits((0,naming/* formatTimestamp */.Ey)(now)) && fits((0,naming/* formatTimestamp */.Ey)(now, true));
+    const fits = (timestamp) => (0,discover_naming/* parseName */.$q)(`${timestamp}_x`, config.namingPattern).version === timestamp;
+    return !fits((0,discover_naming/* formatTimestamp */.Ey)(now)) && fits((0,discover_naming/* formatTimestamp */.Ey)(now, true));
 }
 const SQL_MARKERS = {
     dbmate: ['-- migrate:up', '-- migrate:down'],
@@ -83572,7 +84322,7 @@ function templates(layout, name) {
             ];
         }
         if (layout.dialect === 'flyway') {
-            throw new types/* GateError */.u(`name a Flyway migration V<version>__<description>.sql, with its undo file U<version>__<description>.sql`);
+            throw new types/* GateError */.ue(`name a Flyway migration V<version>__<description>.sql, with its undo file U<version>__<description>.sql`);
         }
         if (layout.dialect === 'pair' || layout.dialect === 'dialect-pair') {
             return [
@@ -83588,6 +84338,8 @@ function templates(layout, name) {
             },
         ];
     }
+    if (layout.kind === 'tool')
+        return [{ name: `${name}${layout.extension}`, text: toolTemplate(layout) }];
     const ext = layout.extension;
     const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
     const params = typed ? '{ context }: { context: MigrationContext }' : '{ context }';
@@ -83601,6 +84353,57 @@ function templates(layout, name) {
     if (ext === '.cjs')
         lines.push('', 'module.exports = { up, down };');
     return [{ name: `${name}${ext}`, text: `${lines.join('\n')}\n` }];
+}
+/**
+ * A migration module as the tool's own generator writes it (sequelize-cli's `migration:generate`, `knex
+ * migrate:make`, `node-pg-migrate create`): CommonJS for `.js` / `.cjs`, ESM for `.mjs`, typed ESM for `.ts`.
+ * The bodies hold only comments, so `down-missing` fires until the down is written.
+ */
+function toolTemplate(layout) {
+    const ext = layout.extension;
+    const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
+    const esm = typed || ext === '.mjs';
+    const TOOL = {
+        sequelize: {
+            params: 'queryInterface, Sequelize',
+            typedParams: 'queryInterface: QueryInterface, Sequelize: typeof import("sequelize")',
+            typeImport: "import type { QueryInterface } from 'sequelize';",
+            body: "await queryInterface.createTable('…', { … });",
+        },
+        knex: {
+            params: 'knex',
+            typedParams: 'knex: Knex',
+            typeImport: "import type { Knex } from 'knex';",
+            body: "await knex.schema.createTable('…', (table) => { … });",
+        },
+        'node-pg-migrate': {
+            params: 'pgm',
+            typedParams: 'pgm: MigrationBuilder',
+            typeImport: "import type { MigrationBuilder } from 'node-pg-migrate';",
+            body: "pgm.createTable('…', { … });",
+        },
+    };
+    const t = TOOL[layout.tool];
+    const params = typed ? t.typedParams : t.params;
+    const returns = typed ? ': Promise<void>' : '';
+    const lines = ['// requirements: '];
+    if (typed)
+        lines.push(t.typeImport);
+    lines.push('');
+    const fn = (name, comment) => esm
+        ? [`export async function ${name}(${params})${returns} {`, `  // ${comment}`, '}']
+        : layout.tool === 'sequelize'
+            ? [`  async ${name}(${params}) {`, `    // ${comment}`, '  },']
+            : [`exports.${name} = async function (${params}) {`, `  // ${comment}`, '};'];
+    const up = fn('up', t.body);
+    const down = fn('down', 'Undo everything up does, in reverse order.');
+    if (!esm && layout.tool === 'sequelize') {
+        lines.push("'use strict';", '', 'module.exports = {', ...up, '', ...down, '};');
+    }
+    else {
+        lines.push(...up, '', ...down);
+    }
+    return `${lines.join('\n')}\n`;
 }
 
 // EXTERNAL MODULE: ./lib/roundtrip/cleanup.js
@@ -83620,12 +84423,14 @@ const OPTIONS = {
     'database-url': { type: 'string' },
     privileged: { type: 'boolean' },
     'stale-after': { type: 'string' },
+    'column-order': { type: 'string' },
     'postgres-image': { type: 'string' },
     json: { type: 'string' },
     markdown: { type: 'string' },
     config: { type: 'string' },
     'fail-on': { type: 'string' },
     'step-timeout': { type: 'string' },
+    data: { type: 'string' },
     'clock-skew': { type: 'string' },
     'naming-pattern': { type: 'string' },
     'requirement-pattern': { type: 'string' },
@@ -83633,6 +84438,7 @@ const OPTIONS = {
     'working-directory': { type: 'string' },
     'alembic-command': { type: 'string' },
     'baseline-schema': { type: 'string' },
+    'baseline-database': { type: 'string' },
     'no-forbidden-patterns': { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     debug: { type: 'boolean' },
@@ -83645,7 +84451,7 @@ function seconds(flag, value) {
         return undefined;
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n))
-        throw new types/* GateError */.u(`--${flag} takes a number of seconds; got '${value}'`);
+        throw new types/* GateError */.ue(`--${flag} takes a number of seconds; got '${value}'`);
     return n;
 }
 function hours(value) {
@@ -83653,7 +84459,7 @@ function hours(value) {
         return undefined;
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n))
-        throw new types/* GateError */.u(`--stale-after takes a number of hours; got '${value}'`);
+        throw new types/* GateError */.ue(`--stale-after takes a number of hours; got '${value}'`);
     return n;
 }
 /** Parses argv (without `node` and the script). Unknown flags are a usage error naming the flag. */
@@ -83663,14 +84469,14 @@ function parseCliArgs(argv) {
         parsed = (0,external_node_util_.parseArgs)({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     }
     catch (error) {
-        throw new types/* GateError */.u(`${error.message.split('\n')[0]} (see migration-gate --help)`);
+        throw new types/* GateError */.ue(`${error.message.split('\n')[0]} (see migration-gate --help)`);
     }
     const { values, positionals } = parsed;
     const [first, ...rest] = positionals;
     let command = null;
     if (first !== undefined) {
         if (!COMMANDS.includes(first)) {
-            throw new types/* GateError */.u(`unknown command '${first}': use check, lint or new (see migration-gate --help)`);
+            throw new types/* GateError */.ue(`unknown command '${first}': use check, lint or new (see migration-gate --help)`);
         }
         command = first;
     }
@@ -83684,11 +84490,13 @@ function parseCliArgs(argv) {
         'database-url': values['database-url'],
         privileged: values.privileged,
         'stale-after': hours(values['stale-after']),
+        'column-order': values['column-order'],
         'postgres-image': values['postgres-image'],
         json: values.json,
         markdown: values.markdown,
         'fail-on': values['fail-on'],
         'step-timeout': seconds('step-timeout', values['step-timeout']),
+        data: values.data,
         'clock-skew': seconds('clock-skew', values['clock-skew']),
         'naming-pattern': values['naming-pattern'],
         'requirement-pattern': values['requirement-pattern'],
@@ -83696,6 +84504,7 @@ function parseCliArgs(argv) {
         'working-directory': values['working-directory'],
         'alembic-command': values['alembic-command'],
         'baseline-schema': values['baseline-schema'],
+        'baseline-database': values['baseline-database'],
         'forbidden-patterns': values['no-forbidden-patterns'] ? false : undefined,
         debug: values.debug,
     };
@@ -83719,28 +84528,36 @@ Usage:
 
 Options:
   --dir <path>              migration directory; repeatable (default: config, else ./migrations)
-  --format <f>              auto | sql | umzug | alembic                     (default auto)
+  --format <f>              auto | sql | umzug | sequelize | knex | node-pg-migrate | alembic
+                                                                             (default auto)
   --dialect <d>             files of <name>.<dialect>.up.sql pairs to run    (default postgres)
   --base <git-ref>          migrations that differ from this ref (merge base) are "changed";
                             without it, every migration counts as changed
-  --database <spec>         auto | embedded | container | postgres://…       (default auto)
+  --database <spec>         auto | embedded | container | sqlite | postgres://… (default auto)
   --database-url <url>      PostgreSQL server URL (same as --database postgres://…); the gate creates,
                             uses and drops its own scratch database there
   --privileged              on a server URL, run the migrations as the URL's role (default: a role of
                             the run's own, without rights beyond its scratch database)
   --stale-after <h>         drop scratch databases and roles of earlier runs older than this (default 6)
+  --column-order <level>    a down that restores every column in another order: warning | error | off
+                                                                             (default warning)
   --postgres-image <image>  image for --database container                   (default postgres:18-alpine)
   --json <file>             write the JSON report
   --markdown <file>         write the traceability report (the PR comment's text)
   --config <file>           configuration file (default: .migration-gate.yml when present)
   --fail-on <level>         error | warning                                  (default error)
   --step-timeout <s>        time limit of one up or down step, in seconds    (default 300)
-  --naming-pattern <p>      utc-minute | utc-second | sequential | sequelize | a regex with
-                            named groups timestamp or version, and slug      (default utc-minute)
+  --data on|off             sample rows in the tables before each up, proven through the round-trip
+                                                                             (default on)
+  --naming-pattern <p>      utc-minute | utc-second | sequential | sequelize | knex | node-pg-migrate |
+                            diesel | flyway, or a regex with named groups timestamp or version,
+                            and slug                                         (default utc-minute)
   --requirement-pattern <r> regex of one requirement ID                      (default [A-Z][A-Z0-9]+-\\d+)
   --require-requirements    a migration without a requirement is an error, not a warning
   --clock-skew <s>          how far in the future a timestamp may lie        (default 300)
   --baseline-schema <file>  SQL file of the expected schema: all migrations from empty must match it
+  --baseline-database <db>  a live database (SQLite file, sqlite:///…, postgres://…) all migrations from empty
+                            must match; only read
   --alembic-command <cmd>   how to run Alembic                               (default alembic)
   --working-directory <d>   run as if started in <d>
   --no-forbidden-patterns   skip the policy scan (create_all, sync)
@@ -83752,12 +84569,14 @@ Options:
 Exit status: 0 the gate passes, 1 the gate found errors, 2 usage, configuration or infrastructure error.
 
 Examples:
-  migration-gate lint --dir db/migrations
-  migration-gate lint --dir db/migrations --base origin/main --json report.json
-  migration-gate check --dir db/migrations --database embedded
-  migration-gate check --dir db/migrations --database postgres://postgres:secret@localhost:5432/postgres
-  migration-gate check --format alembic --dir app/migrations/versions --database postgres://…
+  migration-gate check --base origin/main --dir db/migrations
+  migration-gate lint --base origin/main --dir db/migrations --json report.json
+  migration-gate check --base origin/main --dir db/migrations --database embedded
+  migration-gate check --base origin/main --dir db/migrations --database postgres://postgres:secret@localhost:5432/postgres
+  migration-gate check --base origin/main --format alembic --dir app/migrations/versions --database postgres://…
   migration-gate new add_invoice_index --dir db/migrations
+
+On an existing project give --base: without it every migration, shipped ones too, is judged as new.
 `;
 
 ;// CONCATENATED MODULE: ./lib/cli/main.js
@@ -83857,20 +84676,28 @@ async function runCli(argv, rawIO = defaultIO()) {
             ['--markdown', config.markdownPath],
         ]) {
             if (path && (0,external_node_path_.resolve)(path) === configPath) {
-                throw new types/* GateError */.u(`${flag} ${path} would overwrite the configuration file: write the report elsewhere`);
+                throw new types/* GateError */.ue(`${flag} ${path} would overwrite the configuration file: write the report elsewhere`);
             }
         }
         if (args.command === 'new') {
             const [slug, ...extra] = args.positionals;
             if (!slug || extra.length > 0)
-                throw new types/* GateError */.u('usage: migration-gate new <slug> [--dir <path>]');
-            const { files } = await createMigration({ config, dir: config.dirs[0], slug });
+                throw new types/* GateError */.ue('usage: migration-gate new <slug> [--dir <path>]');
+            const configured = [args.settings.migrations, fileSettings.migrations].some((d) => d && d.length > 0);
+            const { files, notes } = await createMigration({
+                config,
+                dir: config.dirs[0],
+                slug,
+                defaultDir: !configured,
+            });
             for (const file of files)
                 io.stdout(`created ${file}\n`);
+            for (const note of notes)
+                io.stderr(`note: ${line1(note)}\n`);
             return 0;
         }
         if (args.positionals.length > 0) {
-            throw new types/* GateError */.u(`unexpected argument '${args.positionals[0]}' (directories go after --dir)`);
+            throw new types/* GateError */.ue(`unexpected argument '${args.positionals[0]}' (directories go after --dir)`);
         }
         const progress = args.quiet ? undefined : (line) => io.stderr(`${line1(line)}\n`);
         const report = await runGate(config, { command: args.command, progress });
@@ -83899,7 +84726,7 @@ async function runCli(argv, rawIO = defaultIO()) {
         io.stderr(`migration-gate: ${line1(message.split('\n')[0] ?? message)}\n`);
         if (debug && error instanceof Error && error.stack)
             io.stderr(`${(0,redact/* redact */.E$)(error.stack)}\n`);
-        else if (!(error instanceof types/* GateError */.u))
+        else if (!(error instanceof types/* GateError */.ue))
             io.stderr('migration-gate: (an unexpected error; run with --debug for details)\n');
         return 2;
     }
