@@ -13,9 +13,8 @@ import {
   alembicTarget,
   alembicWorkingDirectory,
   checkAlembicCommand,
-  readAlembicFailure,
-  splitCommand,
 } from '../src/roundtrip/executors/alembic.js';
+import { readAlembicFailure, splitCommand } from '../src/roundtrip/executors/alembic-process.js';
 import { UrlProvider } from '../src/roundtrip/providers/url.js';
 import { StepError, type Direction, type ScratchDatabase } from '../src/roundtrip/types.js';
 import { GateError, type Migration } from '../src/types.js';

@@ -2,14 +2,8 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { Finding, MigrationSet } from '../types.js';
-import {
-  alembicPlace,
-  commandWords,
-  notFound,
-  runAlembic,
-  sqlalchemyUrl,
-  type RunResult,
-} from './executors/alembic.js';
+import { alembicPlace, sqlalchemyUrl } from './executors/alembic.js';
+import { commandWords, notFound, runAlembic, type RunResult } from './executors/alembic-process.js';
 import { MODEL_DRIFT_MARK, MODEL_DRIFT_SCRIPT } from './model-drift-script.js';
 import { scrubSecrets } from './providers/url.js';
 import { STORAGE_SCHEMA } from './storage.js';
