@@ -54,7 +54,7 @@ export async function run(): Promise<void> {
       throw new GateError(
         'refusing to run under pull_request_target: the checked-out migrations may come from the pull request ' +
           'and would run with a write token. Run mode check on pull_request and post the comment from a ' +
-          'workflow_run job with mode report (see the README), or set allow-pull-request-target: true if this ' +
+          'workflow_run job with mode report (see docs/action.md), or set allow-pull-request-target: true if this ' +
           'checkout is trusted.',
       );
     }
