@@ -587,36 +587,29 @@ function columnOrderChanges(before, after) {
 
 /***/ }),
 
-/***/ 18025:
+/***/ 52313:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Bl: () => (/* binding */ commandWords),
+/* harmony export */   Gy: () => (/* binding */ MESSAGE_LIMIT),
 /* harmony export */   HV: () => (/* binding */ runAlembic),
-/* harmony export */   RH: () => (/* binding */ checkAlembicCommand),
-/* harmony export */   XA: () => (/* binding */ sqlalchemyUrl),
-/* harmony export */   ZV: () => (/* binding */ alembicPlace),
-/* harmony export */   j$: () => (/* binding */ ALEMBIC_EXCLUDED_TABLES),
-/* harmony export */   jq: () => (/* binding */ runAlembicStep),
-/* harmony export */   li: () => (/* binding */ alembicExecutor),
-/* harmony export */   mX: () => (/* binding */ notFound),
-/* harmony export */   v7: () => (/* binding */ upgradeHead)
+/* harmony export */   il: () => (/* binding */ readAlembicFailure),
+/* harmony export */   mX: () => (/* binding */ notFound)
 /* harmony export */ });
-/* unused harmony exports splitCommand, alembicWorkingDirectory, alembicTarget, readAlembicFailure, assertUsesDatabaseUrl */
+/* unused harmony exports KILL_GRACE_MS, OUTPUT_LIMIT, splitCommand, FRAME */
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(31421);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(76760);
 /* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(64170);
-/* harmony import */ var _providers_url_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(78635);
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(17134);
+/**
+ * Running the project's own `alembic` command: its command line (`alembic-command`), the child process with a
+ * time limit and bounded output, and the file and line of a failure read from Python's traceback.
+ */
 
 
 
 
-
-
-/** Alembic's bookkeeping table: the runner leaves it out of every snapshot. */
-const ALEMBIC_EXCLUDED_TABLES = ['public.alembic_version'];
 /** How long a stopped Alembic process gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2_000;
 /** Output kept from one Alembic run (its end holds the error). */
@@ -677,62 +670,6 @@ function splitCommand(command) {
 /** The Alembic command line words (`config.alembicCommand`, default `alembic`). */
 function commandWords(config) {
     return splitCommand(config.alembicCommand.trim() || 'alembic');
-}
-async function exists(file) {
-    try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(file);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-async function alembicPlace(config, dir) {
-    const root = node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(config.cwd);
-    const words = commandWords(config);
-    if (words.some((w) => w === '-c' || w === '--config' || w.startsWith('--config='))) {
-        return { cwd: root, configured: true };
-    }
-    let current = node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(root, dir);
-    if (node_path__WEBPACK_IMPORTED_MODULE_2__.relative(root, current).startsWith('..'))
-        return { cwd: root, configured: false };
-    for (;;) {
-        if (await exists(node_path__WEBPACK_IMPORTED_MODULE_2__.join(current, 'alembic.ini')))
-            return { cwd: current, configured: true };
-        const parent = node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(current);
-        if (current === root || parent === current)
-            return { cwd: root, configured: false };
-        current = parent;
-    }
-}
-/**
- * The directory Alembic runs in: the nearest folder holding `alembic.ini`, from the migration directory up
- * to the working directory, so a project kept in a sub-folder finds its own configuration; the working
- * directory itself when none does, or when the command names its configuration (`-c`/`--config`).
- */
-async function alembicWorkingDirectory(config, dir) {
-    return (await alembicPlace(config, dir)).cwd;
-}
-/**
- * The Alembic target of a step. `up`: the revision itself (`alembic upgrade <rev>`). `down`: `<rev>@-1`,
- * one step down on the revision's own branch (for a root that is `base`, and other heads are left alone);
- * for a merge revision, its first parent: downgrading to one parent of a merge unapplies only the merge
- * and leaves every parent applied (`<merge>@-1` is an "ambiguous walk" for Alembic).
- */
-function alembicTarget(migration, direction) {
-    const alembic = migration.alembic;
-    if (!alembic) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_5__/* .StepError */ .z(`cannot run '${migration.name}': its revision id could not be read`, migration.path, null);
-    }
-    if (direction === 'up')
-        return alembic.revision;
-    if (alembic.downRevisions.length > 1)
-        return alembic.downRevisions[0];
-    return `${alembic.revision}@-1`;
-}
-/** The URL handed to Alembic: SQLAlchemy only accepts the `postgresql://` scheme. */
-function sqlalchemyUrl(url) {
-    return url.replace(/^postgres:\/\//i, 'postgresql://');
 }
 /** A traceback frame: `  File "/abs/versions/x.py", line 22, in upgrade`. */
 const FRAME = /^\s*File "(.+)", line (\d+), in /;
@@ -844,6 +781,93 @@ function notFound(words, cwd, error) {
     return new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`cannot run the Alembic command '${words.join(' ')}' in ${cwd}: ${reason}; install Alembic or set alembic-command ` +
         `(e.g. 'poetry run alembic' or 'python -m alembic')`, { cause: error });
 }
+
+
+/***/ }),
+
+/***/ 18025:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   RH: () => (/* binding */ checkAlembicCommand),
+/* harmony export */   XA: () => (/* binding */ sqlalchemyUrl),
+/* harmony export */   ZV: () => (/* binding */ alembicPlace),
+/* harmony export */   j$: () => (/* binding */ ALEMBIC_EXCLUDED_TABLES),
+/* harmony export */   jq: () => (/* binding */ runAlembicStep),
+/* harmony export */   li: () => (/* binding */ alembicExecutor),
+/* harmony export */   v7: () => (/* binding */ upgradeHead)
+/* harmony export */ });
+/* unused harmony exports alembicWorkingDirectory, alembicTarget, assertUsesDatabaseUrl */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(76760);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(64170);
+/* harmony import */ var _providers_url_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(78635);
+/* harmony import */ var _alembic_process_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(52313);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(17134);
+
+
+
+
+
+
+/** Alembic's bookkeeping table: the runner leaves it out of every snapshot. */
+const ALEMBIC_EXCLUDED_TABLES = ['public.alembic_version'];
+async function exists(file) {
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.access)(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+async function alembicPlace(config, dir) {
+    const root = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(config.cwd);
+    const words = (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .commandWords */ .Bl)(config);
+    if (words.some((w) => w === '-c' || w === '--config' || w.startsWith('--config='))) {
+        return { cwd: root, configured: true };
+    }
+    let current = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(root, dir);
+    if (node_path__WEBPACK_IMPORTED_MODULE_1__.relative(root, current).startsWith('..'))
+        return { cwd: root, configured: false };
+    for (;;) {
+        if (await exists(node_path__WEBPACK_IMPORTED_MODULE_1__.join(current, 'alembic.ini')))
+            return { cwd: current, configured: true };
+        const parent = node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(current);
+        if (current === root || parent === current)
+            return { cwd: root, configured: false };
+        current = parent;
+    }
+}
+/**
+ * The directory Alembic runs in: the nearest folder holding `alembic.ini`, from the migration directory up
+ * to the working directory, so a project kept in a sub-folder finds its own configuration; the working
+ * directory itself when none does, or when the command names its configuration (`-c`/`--config`).
+ */
+async function alembicWorkingDirectory(config, dir) {
+    return (await alembicPlace(config, dir)).cwd;
+}
+/**
+ * The Alembic target of a step. `up`: the revision itself (`alembic upgrade <rev>`). `down`: `<rev>@-1`,
+ * one step down on the revision's own branch (for a root that is `base`, and other heads are left alone);
+ * for a merge revision, its first parent: downgrading to one parent of a merge unapplies only the merge
+ * and leaves every parent applied (`<merge>@-1` is an "ambiguous walk" for Alembic).
+ */
+function alembicTarget(migration, direction) {
+    const alembic = migration.alembic;
+    if (!alembic) {
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_5__/* .StepError */ .z(`cannot run '${migration.name}': its revision id could not be read`, migration.path, null);
+    }
+    if (direction === 'up')
+        return alembic.revision;
+    if (alembic.downRevisions.length > 1)
+        return alembic.downRevisions[0];
+    return `${alembic.revision}@-1`;
+}
+/** The URL handed to Alembic: SQLAlchemy only accepts the `postgresql://` scheme. */
+function sqlalchemyUrl(url) {
+    return url.replace(/^postgres:\/\//i, 'postgresql://');
+}
 /** A URL nothing answers at: `env.py` that honours `DATABASE_URL` cannot connect with it. */
 const PROBE_URL = 'postgresql://migration_gate_probe:probe@127.0.0.1:1/migration_gate_probe';
 const SQLITE_PROBE_URL = 'sqlite:////migration-gate-probe/no-such-folder/probe.db';
@@ -852,7 +876,7 @@ const probes = new Map();
 /** What Alembic prints when it tried to connect to the probe's closed port. */
 const CONNECTION_FAILURE = /OperationalError|unable to open database file|could not connect|Connection refused|connection to server/i;
 async function probeDatabaseUrl(config, cwd) {
-    const words = commandWords(config);
+    const words = (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .commandWords */ .Bl)(config);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
     let result;
@@ -860,15 +884,15 @@ async function probeDatabaseUrl(config, cwd) {
         // A SQLite project's env.py may have no PostgreSQL driver: its probe names a file that cannot be opened.
         const probeUrl = config.database === 'sqlite' ? SQLITE_PROBE_URL : PROBE_URL;
         const env = { ...process.env, DATABASE_URL: probeUrl, PYTHONDONTWRITEBYTECODE: '1' };
-        result = await runAlembic([...words, 'current'], cwd, env, controller.signal);
+        result = await (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .runAlembic */ .HV)([...words, 'current'], cwd, env, controller.signal);
     }
     catch (error) {
-        throw notFound(words, cwd, error);
+        throw (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .notFound */ .mX)(words, cwd, error);
     }
     finally {
         clearTimeout(timer);
     }
-    const where = node_path__WEBPACK_IMPORTED_MODULE_2__.relative(config.cwd, cwd) || '.';
+    const where = node_path__WEBPACK_IMPORTED_MODULE_1__.relative(config.cwd, cwd) || '.';
     if (result.code !== 0 && !CONNECTION_FAILURE.test(result.output)) {
         // Alembic could not even start (no config file, env.py raising before it connects…): a setup problem.
         const last = result.output
@@ -876,10 +900,10 @@ async function probeDatabaseUrl(config, cwd) {
             .map((l) => l.trim())
             .filter((l) => l.length > 0)
             .at(-1);
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`'${words.join(' ')} current' fails in ${where === '.' ? 'the working directory' : where} before reaching a database: ${last ?? `exit ${result.code}`}`);
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_2__/* .GateError */ .ue(`'${words.join(' ')} current' fails in ${where === '.' ? 'the working directory' : where} before reaching a database: ${last ?? `exit ${result.code}`}`);
     }
     if (result.code === 0) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`the Alembic project in ${where} does not connect to DATABASE_URL: 'alembic current' succeeded while ` +
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_2__/* .GateError */ .ue(`the Alembic project in ${where} does not connect to DATABASE_URL: 'alembic current' succeeded while ` +
             `DATABASE_URL pointed at a closed port, so env.py reaches another database (sqlalchemy.url?). migration-gate ` +
             `only migrates databases it creates: make env.py use os.environ["DATABASE_URL"] when it is set`);
     }
@@ -904,22 +928,22 @@ function assertUsesDatabaseUrl(config, cwd) {
  * (see `assertUsesDatabaseUrl`). Throws `GateError` with one line; returns Alembic's version line.
  */
 async function checkAlembicCommand(config, dirs = config.dirs) {
-    const words = commandWords(config);
+    const words = (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .commandWords */ .Bl)(config);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
     let version;
     try {
-        const result = await runAlembic([...words, '--version'], config.cwd, process.env, controller.signal);
+        const result = await (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .runAlembic */ .HV)([...words, '--version'], config.cwd, process.env, controller.signal);
         if (result.code !== 0) {
             const last = result.output.trim().split('\n').pop() ?? '';
-            throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`the Alembic command '${words.join(' ')}' does not work (exit status ${result.code ?? result.signal}): ${last}`);
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_2__/* .GateError */ .ue(`the Alembic command '${words.join(' ')}' does not work (exit status ${result.code ?? result.signal}): ${last}`);
         }
         version = result.output.trim();
     }
     catch (error) {
-        if (error instanceof _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue)
+        if (error instanceof _types_js__WEBPACK_IMPORTED_MODULE_2__/* .GateError */ .ue)
             throw error;
-        throw notFound(words, config.cwd, error);
+        throw (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .notFound */ .mX)(words, config.cwd, error);
     }
     finally {
         clearTimeout(timer);
@@ -952,7 +976,7 @@ const alembicExecutor = {
 async function runAlembicStep(migration, direction, ctx) {
     const { config } = ctx;
     const target = alembicTarget(migration, direction);
-    const words = [...commandWords(config), direction === 'up' ? 'upgrade' : 'downgrade', target];
+    const words = [...(0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .commandWords */ .Bl)(config), direction === 'up' ? 'upgrade' : 'downgrade', target];
     const place = await alembicPlace(config, migration.dir);
     const cwd = place.cwd;
     if (place.configured)
@@ -968,23 +992,23 @@ async function runAlembicStep(migration, direction, ctx) {
     const started = Date.now();
     let result;
     try {
-        result = await runAlembic(words, cwd, env, ctx.signal);
+        result = await (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .runAlembic */ .HV)(words, cwd, env, ctx.signal);
     }
     catch (error) {
-        throw notFound(words.slice(0, -2), cwd, error);
+        throw (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .notFound */ .mX)(words.slice(0, -2), cwd, error);
     }
     if (ctx.signal.aborted) {
         throw new _types_js__WEBPACK_IMPORTED_MODULE_5__/* .StepError */ .z(`Alembic was stopped after ${Math.round((Date.now() - started) / 1000)} s: the step ran out of time`, migration.path, null);
     }
     if (result.code === 0)
         return;
-    const revisionFile = node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(config.cwd, migration.path);
-    const failure = await readAlembicFailure(result.output, cwd, revisionFile, node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(config.cwd, migration.dir));
-    let message = (0,_providers_url_js__WEBPACK_IMPORTED_MODULE_4__/* .scrubSecrets */ .Zg)(failure.message, ctx.url);
-    if (message.length > MESSAGE_LIMIT)
-        message = `${message.slice(0, MESSAGE_LIMIT - 1)}…`;
+    const revisionFile = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(config.cwd, migration.path);
+    const failure = await (0,_alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .readAlembicFailure */ .il)(result.output, cwd, revisionFile, node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(config.cwd, migration.dir));
+    let message = (0,_providers_url_js__WEBPACK_IMPORTED_MODULE_3__/* .scrubSecrets */ .Zg)(failure.message, ctx.url);
+    if (message.length > _alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .MESSAGE_LIMIT */ .Gy)
+        message = `${message.slice(0, _alembic_process_js__WEBPACK_IMPORTED_MODULE_4__/* .MESSAGE_LIMIT */ .Gy - 1)}…`;
     const blamed = failure.file
-        ? node_path__WEBPACK_IMPORTED_MODULE_2__.relative(node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(config.cwd), failure.file).split(node_path__WEBPACK_IMPORTED_MODULE_2__.sep).join('/')
+        ? node_path__WEBPACK_IMPORTED_MODULE_1__.relative(node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(config.cwd), failure.file).split(node_path__WEBPACK_IMPORTED_MODULE_1__.sep).join('/')
         : null;
     const outside = blamed === null || blamed.startsWith('../');
     throw new _types_js__WEBPACK_IMPORTED_MODULE_5__/* .StepError */ .z(`alembic ${direction === 'up' ? 'upgrade' : 'downgrade'} ${target}: ${message}`, outside ? migration.path : blamed, outside ? null : failure.line);
@@ -3789,6 +3813,8 @@ var promises_ = __webpack_require__(51455);
 var external_node_path_ = __webpack_require__(76760);
 // EXTERNAL MODULE: ./lib/roundtrip/executors/alembic.js
 var alembic = __webpack_require__(18025);
+// EXTERNAL MODULE: ./lib/roundtrip/executors/alembic-process.js
+var alembic_process = __webpack_require__(52313);
 ;// CONCATENATED MODULE: ./lib/roundtrip/model-drift-script.js
 /** The comparison of the project's models with a migrated database, run with the project's own Python and Alembic. */
 // Alembic's autogenerate comparison (what `alembic check` runs, on every Alembic version since 1.0), printed as JSON.
@@ -3916,6 +3942,7 @@ var storage = __webpack_require__(41870);
 
 
 
+
 const DRIFT_TIMEOUT_MS = 300_000;
 async function shebang(command) {
     const dirs = command.includes('/') ? [''] : (process.env.PATH ?? '').split(external_node_path_.delimiter);
@@ -3999,7 +4026,7 @@ function failureLine(result, url) {
  * the other options of its `context.configure` apply as they do for `alembic check`.
  */
 async function compareModels(config, set, url) {
-    const words = (0,alembic/* commandWords */.Bl)(config);
+    const words = (0,alembic_process/* commandWords */.Bl)(config);
     const place = await (0,alembic/* alembicPlace */.ZV)(config, set.dir);
     const py = await pythonCommand(words);
     const args = JSON.stringify({ config: py.config, name: py.name, x: py.x });
@@ -4018,10 +4045,10 @@ async function compareModels(config, set, url) {
         const timer = setTimeout(() => controller.abort(), Math.max(DRIFT_TIMEOUT_MS, config.stepTimeoutSec * 1000));
         let result;
         try {
-            result = await (0,alembic/* runAlembic */.HV)([...python, '-c', MODEL_DRIFT_SCRIPT, args], place.cwd, env, controller.signal);
+            result = await (0,alembic_process/* runAlembic */.HV)([...python, '-c', MODEL_DRIFT_SCRIPT, args], place.cwd, env, controller.signal);
         }
         catch (error) {
-            first ??= (0,alembic/* notFound */.mX)(python, place.cwd, error);
+            first ??= (0,alembic_process/* notFound */.mX)(python, place.cwd, error);
             continue;
         }
         finally {

@@ -83993,7 +83993,7 @@ async function run() {
         if (gh.eventName === 'pull_request_target' && !inputs.allowPullRequestTarget) {
             throw new types/* GateError */.ue('refusing to run under pull_request_target: the checked-out migrations may come from the pull request ' +
                 'and would run with a write token. Run mode check on pull_request and post the comment from a ' +
-                'workflow_run job with mode report (see the README), or set allow-pull-request-target: true if this ' +
+                'workflow_run job with mode report (see docs/action.md), or set allow-pull-request-target: true if this ' +
                 'checkout is trusted.');
         }
         const workDir = (0,external_node_path_.resolve)(workspace, inputs.settings['working-directory'] ?? '.');
@@ -84075,7 +84075,109 @@ async function pullRequestChanges(octokit, gh, pullNumber, pathPrefix) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/new-templates.js
+
+const SQL_MARKERS = {
+    dbmate: ['-- migrate:up', '-- migrate:down'],
+    goose: ['-- +goose Up', '-- +goose Down'],
+    'sql-migrate': ['-- +migrate Up', '-- +migrate Down'],
+};
+/** The new migration's files. Up and down bodies hold only comments, so `down-missing` fires until filled in. */
+function templates(layout, name) {
+    if (layout.kind === 'sql') {
+        if (layout.dialect === 'folder') {
+            return [
+                { name: `${name}/up.sql`, text: '-- requirements: \n-- The schema change.\n' },
+                { name: `${name}/down.sql`, text: '-- Undo everything up.sql does, in reverse order.\n' },
+            ];
+        }
+        if (layout.dialect === 'flyway') {
+            throw new types/* GateError */.ue(`name a Flyway migration V<version>__<description>.sql, with its undo file U<version>__<description>.sql`);
+        }
+        if (layout.dialect === 'pair' || layout.dialect === 'dialect-pair') {
+            return [
+                { name: `${name}.up.sql`, text: '-- requirements: \n-- The schema change.\n' },
+                { name: `${name}.down.sql`, text: '-- Undo everything the .up.sql file does, in reverse order.\n' },
+            ];
+        }
+        const [up, down] = SQL_MARKERS[layout.dialect];
+        return [
+            {
+                name: `${name}.sql`,
+                text: `${up}\n-- requirements: \n-- The schema change.\n\n${down}\n-- Undo everything the up part does, in reverse order.\n`,
+            },
+        ];
+    }
+    if (layout.kind === 'tool')
+        return [{ name: `${name}${layout.extension}`, text: toolTemplate(layout) }];
+    const ext = layout.extension;
+    const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
+    const params = typed ? '{ context }: { context: MigrationContext }' : '{ context }';
+    const returns = typed ? ': Promise<void>' : '';
+    const lines = ['// requirements: ', ''];
+    if (typed) {
+        lines.push('interface MigrationContext {', "  /** Runs SQL on the migration's connection. */", '  sql: (text: string, params?: unknown[]) => Promise<unknown>;', '}', '');
+    }
+    const exported = ext === '.cjs' ? '' : 'export ';
+    lines.push(`${exported}async function up(${params})${returns} {`, "  // await context.sql('…');", '}', '', `${exported}async function down(${params})${returns} {`, '  // Undo everything up() does, in reverse order.', '}');
+    if (ext === '.cjs')
+        lines.push('', 'module.exports = { up, down };');
+    return [{ name: `${name}${ext}`, text: `${lines.join('\n')}\n` }];
+}
+/**
+ * A migration module as the tool's own generator writes it (sequelize-cli's `migration:generate`, `knex
+ * migrate:make`, `node-pg-migrate create`): CommonJS for `.js` / `.cjs`, ESM for `.mjs`, typed ESM for `.ts`.
+ * The bodies hold only comments, so `down-missing` fires until the down is written.
+ */
+function toolTemplate(layout) {
+    const ext = layout.extension;
+    const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
+    const esm = typed || ext === '.mjs';
+    const TOOL = {
+        sequelize: {
+            params: 'queryInterface, Sequelize',
+            typedParams: 'queryInterface: QueryInterface, Sequelize: typeof import("sequelize")',
+            typeImport: "import type { QueryInterface } from 'sequelize';",
+            body: "await queryInterface.createTable('…', { … });",
+        },
+        knex: {
+            params: 'knex',
+            typedParams: 'knex: Knex',
+            typeImport: "import type { Knex } from 'knex';",
+            body: "await knex.schema.createTable('…', (table) => { … });",
+        },
+        'node-pg-migrate': {
+            params: 'pgm',
+            typedParams: 'pgm: MigrationBuilder',
+            typeImport: "import type { MigrationBuilder } from 'node-pg-migrate';",
+            body: "pgm.createTable('…', { … });",
+        },
+    };
+    const t = TOOL[layout.tool];
+    const params = typed ? t.typedParams : t.params;
+    const returns = typed ? ': Promise<void>' : '';
+    const lines = ['// requirements: '];
+    if (typed)
+        lines.push(t.typeImport);
+    lines.push('');
+    const fn = (name, comment) => esm
+        ? [`export async function ${name}(${params})${returns} {`, `  // ${comment}`, '}']
+        : layout.tool === 'sequelize'
+            ? [`  async ${name}(${params}) {`, `    // ${comment}`, '  },']
+            : [`exports.${name} = async function (${params}) {`, `  // ${comment}`, '};'];
+    const up = fn('up', t.body);
+    const down = fn('down', 'Undo everything up does, in reverse order.');
+    if (!esm && layout.tool === 'sequelize') {
+        lines.push("'use strict';", '', 'module.exports = {', ...up, '', ...down, '};');
+    }
+    else {
+        lines.push(...up, '', ...down);
+    }
+    return `${lines.join('\n')}\n`;
+}
+
 ;// CONCATENATED MODULE: ./lib/new.js
+
 
 
 
@@ -84306,104 +84408,6 @@ function wantsSeconds(config) {
     const now = config.now();
     const fits = (timestamp) => (0,discover_naming/* parseName */.$q)(`${timestamp}_x`, config.namingPattern).version === timestamp;
     return !fits((0,discover_naming/* formatTimestamp */.Ey)(now)) && fits((0,discover_naming/* formatTimestamp */.Ey)(now, true));
-}
-const SQL_MARKERS = {
-    dbmate: ['-- migrate:up', '-- migrate:down'],
-    goose: ['-- +goose Up', '-- +goose Down'],
-    'sql-migrate': ['-- +migrate Up', '-- +migrate Down'],
-};
-/** The new migration's files. Up and down bodies hold only comments, so `down-missing` fires until filled in. */
-function templates(layout, name) {
-    if (layout.kind === 'sql') {
-        if (layout.dialect === 'folder') {
-            return [
-                { name: `${name}/up.sql`, text: '-- requirements: \n-- The schema change.\n' },
-                { name: `${name}/down.sql`, text: '-- Undo everything up.sql does, in reverse order.\n' },
-            ];
-        }
-        if (layout.dialect === 'flyway') {
-            throw new types/* GateError */.ue(`name a Flyway migration V<version>__<description>.sql, with its undo file U<version>__<description>.sql`);
-        }
-        if (layout.dialect === 'pair' || layout.dialect === 'dialect-pair') {
-            return [
-                { name: `${name}.up.sql`, text: '-- requirements: \n-- The schema change.\n' },
-                { name: `${name}.down.sql`, text: '-- Undo everything the .up.sql file does, in reverse order.\n' },
-            ];
-        }
-        const [up, down] = SQL_MARKERS[layout.dialect];
-        return [
-            {
-                name: `${name}.sql`,
-                text: `${up}\n-- requirements: \n-- The schema change.\n\n${down}\n-- Undo everything the up part does, in reverse order.\n`,
-            },
-        ];
-    }
-    if (layout.kind === 'tool')
-        return [{ name: `${name}${layout.extension}`, text: toolTemplate(layout) }];
-    const ext = layout.extension;
-    const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
-    const params = typed ? '{ context }: { context: MigrationContext }' : '{ context }';
-    const returns = typed ? ': Promise<void>' : '';
-    const lines = ['// requirements: ', ''];
-    if (typed) {
-        lines.push('interface MigrationContext {', "  /** Runs SQL on the migration's connection. */", '  sql: (text: string, params?: unknown[]) => Promise<unknown>;', '}', '');
-    }
-    const exported = ext === '.cjs' ? '' : 'export ';
-    lines.push(`${exported}async function up(${params})${returns} {`, "  // await context.sql('…');", '}', '', `${exported}async function down(${params})${returns} {`, '  // Undo everything up() does, in reverse order.', '}');
-    if (ext === '.cjs')
-        lines.push('', 'module.exports = { up, down };');
-    return [{ name: `${name}${ext}`, text: `${lines.join('\n')}\n` }];
-}
-/**
- * A migration module as the tool's own generator writes it (sequelize-cli's `migration:generate`, `knex
- * migrate:make`, `node-pg-migrate create`): CommonJS for `.js` / `.cjs`, ESM for `.mjs`, typed ESM for `.ts`.
- * The bodies hold only comments, so `down-missing` fires until the down is written.
- */
-function toolTemplate(layout) {
-    const ext = layout.extension;
-    const typed = ext === '.ts' || ext === '.mts' || ext === '.cts';
-    const esm = typed || ext === '.mjs';
-    const TOOL = {
-        sequelize: {
-            params: 'queryInterface, Sequelize',
-            typedParams: 'queryInterface: QueryInterface, Sequelize: typeof import("sequelize")',
-            typeImport: "import type { QueryInterface } from 'sequelize';",
-            body: "await queryInterface.createTable('…', { … });",
-        },
-        knex: {
-            params: 'knex',
-            typedParams: 'knex: Knex',
-            typeImport: "import type { Knex } from 'knex';",
-            body: "await knex.schema.createTable('…', (table) => { … });",
-        },
-        'node-pg-migrate': {
-            params: 'pgm',
-            typedParams: 'pgm: MigrationBuilder',
-            typeImport: "import type { MigrationBuilder } from 'node-pg-migrate';",
-            body: "pgm.createTable('…', { … });",
-        },
-    };
-    const t = TOOL[layout.tool];
-    const params = typed ? t.typedParams : t.params;
-    const returns = typed ? ': Promise<void>' : '';
-    const lines = ['// requirements: '];
-    if (typed)
-        lines.push(t.typeImport);
-    lines.push('');
-    const fn = (name, comment) => esm
-        ? [`export async function ${name}(${params})${returns} {`, `  // ${comment}`, '}']
-        : layout.tool === 'sequelize'
-            ? [`  async ${name}(${params}) {`, `    // ${comment}`, '  },']
-            : [`exports.${name} = async function (${params}) {`, `  // ${comment}`, '};'];
-    const up = fn('up', t.body);
-    const down = fn('down', 'Undo everything up does, in reverse order.');
-    if (!esm && layout.tool === 'sequelize') {
-        lines.push("'use strict';", '', 'module.exports = {', ...up, '', ...down, '};');
-    }
-    else {
-        lines.push(...up, '', ...down);
-    }
-    return `${lines.join('\n')}\n`;
 }
 
 // EXTERNAL MODULE: ./lib/roundtrip/cleanup.js
