@@ -12,7 +12,7 @@ export interface UmzugMigrationContext {
   sql: (text: string, params?: unknown[]) => Promise<pg.QueryResult>;
 }
 
-type MigrationFn = (params: { name: string; path: string; context: UmzugMigrationContext }) => unknown;
+type MigrationFn = (params: { name: string; path: string; context: unknown }) => unknown;
 
 function pickFunction(module: Record<string, unknown>, direction: Direction): MigrationFn | null {
   const candidates = [
@@ -65,25 +65,47 @@ function watchTransactionNotices(
   return { problem: () => problem, stop: () => client.off('notice', onNotice) };
 }
 
+/** One direction of an Umzug-style module, loaded: its function and where it lives. */
+export interface LoadedUmzugStep<C> {
+  fn: (params: { name: string; path: string; context: C }) => unknown;
+  /** The path as the migration names it (relative to the project, usually). */
+  relPath: string;
+  absPath: string;
+}
+
+/**
+ * Imports the module of `migration`'s `direction` and picks its function (`up`/`down`, a default export's or a
+ * CommonJS `module.exports`'). A module that does not load or has no such function is a `StepError`.
+ */
+export async function loadUmzugStep<C>(
+  migration: Migration,
+  direction: Direction,
+  cwd: string,
+): Promise<LoadedUmzugStep<C>> {
+  const relPath = (direction === 'up' ? migration.up?.path : migration.down?.path) ?? migration.path;
+  const absPath = isAbsolute(relPath) ? relPath : resolve(cwd, relPath);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(/* webpackIgnore: true */ pathToFileURL(absPath).href)) as Record<string, unknown>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new StepError(`cannot load the module: ${message}`, relPath, lineInFile(error, absPath), {
+      cause: error,
+    });
+  }
+  const fn = pickFunction(module, direction);
+  if (!fn) throw new StepError(`the module exports no '${direction}' function`, relPath, null);
+  return { fn, relPath, absPath };
+}
+
 /** JS/TS modules exporting Umzug-style `up` and `down` functions. */
 export const umzugExecutor: FormatExecutor = {
   async run(migration: Migration, direction: Direction, ctx: StepContext): Promise<void> {
-    const relPath = (direction === 'up' ? migration.up?.path : migration.down?.path) ?? migration.path;
-    const absPath = isAbsolute(relPath) ? relPath : resolve(ctx.config.cwd, relPath);
-    let module: Record<string, unknown>;
-    try {
-      module = (await import(/* webpackIgnore: true */ pathToFileURL(absPath).href)) as Record<
-        string,
-        unknown
-      >;
-    } catch (error) {
-      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-      throw new StepError(`cannot load the module: ${message}`, relPath, lineInFile(error, absPath), {
-        cause: error,
-      });
-    }
-    const fn = pickFunction(module, direction);
-    if (!fn) throw new StepError(`the module exports no '${direction}' function`, relPath, null);
+    const { fn, relPath, absPath } = await loadUmzugStep<UmzugMigrationContext>(
+      migration,
+      direction,
+      ctx.config.cwd,
+    );
 
     const client = ctx.client;
     const context: UmzugMigrationContext = { client, sql: (text, params) => client.query(text, params) };

@@ -5,6 +5,7 @@ import type { Migration } from '../../types.js';
 import { runAlembicStep } from '../executors/alembic.js';
 import { StepError, type Direction } from '../types.js';
 import type { SqliteScratch } from './database.js';
+import { runSqliteUmzug } from './umzug.js';
 
 /**
  * Statements of a SQLite script: the PostgreSQL-style split, with the pieces of a `CREATE TRIGGER … BEGIN …
@@ -60,7 +61,10 @@ export function runSqliteSql(db: DatabaseSync, m: Migration, direction: Directio
   }
 }
 
-/** Runs one step of `m` on the scratch file: Alembic through the project's own command, SQL in process. */
+/**
+ * Runs one step of `m` on the scratch file: Alembic through the project's own command, SQL and Umzug modules in
+ * process.
+ */
 export async function runSqliteStep(
   scratch: SqliteScratch,
   m: Migration,
@@ -77,16 +81,18 @@ export async function runSqliteStep(
     }
     return;
   }
-  if (m.format !== 'sql') {
+  if (m.format !== 'sql' && m.format !== 'umzug') {
     throw new StepError(
-      `database sqlite runs Alembic and SQL migrations; '${m.name}' is a ${m.format} migration`,
+      `database sqlite runs Alembic, SQL and Umzug migrations; '${m.name}' is a ${m.format} migration, ` +
+        `which runs on PostgreSQL only (database container, embedded or a URL)`,
       m.path,
       null,
     );
   }
   const db = scratch.open();
   try {
-    runSqliteSql(db, m, direction);
+    if (m.format === 'umzug') await runSqliteUmzug(db, m, direction, config.cwd);
+    else runSqliteSql(db, m, direction);
   } finally {
     db.close();
   }
