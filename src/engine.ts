@@ -10,7 +10,7 @@ import { scanForbidden } from './lint/forbidden.js';
 import { plural } from './report/counts.js';
 import { buildReport, writeJsonReport } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';
-import { addSecret, redact } from './redact.js';
+import { redact, registerUrlPassword } from './redact.js';
 import { GateError, type Finding, type MigrationSet, type Report } from './types.js';
 
 /** Options of one gate run. */
@@ -32,8 +32,8 @@ export interface GateRunOptions {
  * when the configuration names files, and returns the report. Throws `GateError` for exit-2 conditions.
  */
 export async function runGate(config: GateConfig, options: GateRunOptions): Promise<Report> {
-  registerDatabasePassword(config.databaseUrl);
-  registerDatabasePassword(config.baselineDatabase);
+  registerUrlPassword(config.databaseUrl);
+  registerUrlPassword(config.baselineDatabase);
   try {
     return await gate(config, options);
   } catch (error) {
@@ -159,23 +159,6 @@ function untilUnsupported(set: MigrationSet, notes: string[]): MigrationSet {
   return { ...set, migrations: set.migrations.slice(0, stop) };
 }
 
-/** The password of the server URL is a secret of this run from the start: `redact` removes it from every output. */
-function registerDatabasePassword(url: string | null): void {
-  if (!url) return;
-  let password: string;
-  try {
-    password = new URL(url).password;
-  } catch {
-    // Not a URL: the configuration refuses it; the URL-shape redaction still covers what it holds.
-    return;
-  }
-  addSecret(password);
-  try {
-    addSecret(decodeURIComponent(password));
-  } catch {
-    // An invalid escape: the password is used as written.
-  }
-}
 
 /** A `parse-error` when the baseline schema's real path leaves the repository (it is then never read). */
 async function baselineLeavesRepository(config: GateConfig): Promise<Finding | null> {

@@ -11,20 +11,9 @@ import { runGate } from './engine.js';
 import { listPullRequestFiles } from './github/changes.js';
 import { createOctokit, type GitHubClient } from './github/client.js';
 import { readGitHubContext, type GitHubContext } from './github/context.js';
-import { addSecret, onSecret } from './redact.js';
+import { addSecret, onSecret, registerUrlPassword } from './redact.js';
 import { GateError } from './types.js';
 
-/** The password of a PostgreSQL URL (user part or `password=` parameter), decoded; null when it has none. */
-function urlPassword(value: string | undefined): string | null {
-  if (!value || !/^postgres(?:ql)?:\/\//i.test(value)) return null;
-  try {
-    const url = new URL(value);
-    const password = url.password ? decodeURIComponent(url.password) : url.searchParams.get('password');
-    return password || null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The run's secrets (the token, the database passwords) are registered with the redaction and, through it,
@@ -32,8 +21,8 @@ function urlPassword(value: string | undefined): string | null {
  */
 function registerSecrets(inputs: ActionInputs): void {
   addSecret(inputs.token);
-  addSecret(urlPassword(inputs.settings['database-url']));
-  addSecret(urlPassword(inputs.settings.database));
+  registerUrlPassword(inputs.settings['database-url']);
+  registerUrlPassword(inputs.settings.database);
   addSecret(process.env.PGPASSWORD);
 }
 

@@ -69,3 +69,37 @@ export function redactDeep<T>(value: T): T {
   }
   return value;
 }
+
+/** The password of a PostgreSQL URL (decoded), from its user part or its `password=` parameter, or null. */
+export function passwordOf(url: string): string | null {
+  if (!/^postgres(?:ql)?:\/\//i.test(url)) return null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) return decodeURIComponent(parsed.password);
+    return parsed.searchParams.get('password') || null;
+  } catch {
+    return /^postgres(?:ql)?:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(url)?.[1] ?? null;
+  }
+}
+
+/**
+ * Registers the password of a PostgreSQL URL with the redaction (`addSecret`), unless it is also the user or
+ * database name, which the output shows anyway (replacing those would garble every message naming them).
+ * Anything that is not a PostgreSQL URL with a password is ignored.
+ */
+export function registerUrlPassword(url: string | null | undefined): void {
+  if (!url) return;
+  const password = passwordOf(url);
+  if (!password) return;
+  try {
+    const parsed = new URL(url);
+    const visible = [
+      decodeURIComponent(parsed.username),
+      decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    ];
+    if (visible.includes(password)) return;
+  } catch {
+    // a URL the parser refuses: register the password as it was found
+  }
+  addSecret(password);
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { addSecret, redactUrl } from '../../redact.js';
+import { redact, redactUrl, registerUrlPassword } from '../../redact.js';
 import { GateError } from '../../types.js';
 
 /** Prefix of every scratch database (and role) the gate creates. */
@@ -19,41 +19,15 @@ export function displayUrl(url: string): string {
   }
 }
 
-/** The password of a PostgreSQL URL (decoded), from its user part or its `password=` parameter, or null. */
-export function passwordOf(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) return decodeURIComponent(parsed.password);
-    return parsed.searchParams.get('password') || null;
-  } catch {
-    return /^postgres(?:ql)?:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(url)?.[1] ?? null;
-  }
-}
 
 /**
- * Removes the password of `url` from a text: URL-shaped passwords always, and the bare password
- * wherever it occurs unless it is also the user or database name (which the output shows anyway).
+ * Removes the password of `url` from a text: URL-shaped passwords always, and the bare password wherever it
+ * occurs unless it is also the user or database name (which the output shows anyway); every other secret of
+ * the run too.
  */
 export function scrubSecrets(text: string, url: string): string {
-  let out = redactUrl(text);
-  const password = passwordOf(url);
-  if (password && password.length >= 3) {
-    let user = '';
-    let database = '';
-    try {
-      const parsed = new URL(url);
-      user = decodeURIComponent(parsed.username);
-      database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-    } catch {
-      // keep scrubbing the bare password
-    }
-    if (password !== user && password !== database) {
-      out = out.split(password).join('***');
-      const encoded = encodeURIComponent(password);
-      if (encoded !== password) out = out.split(encoded).join('***');
-    }
-  }
-  return out;
+  registerUrlPassword(url);
+  return redact(text);
 }
 
 /** One line describing any thrown value (node-postgres raises AggregateErrors with an empty message). */
@@ -159,22 +133,3 @@ export function urlWithLogin(url: string, user: string, password: string): strin
   return parsed.toString();
 }
 
-/**
- * Registers the URL's password with the redaction (`addSecret`), unless it is also the user or database name,
- * which the output shows anyway (replacing those would garble every message naming them).
- */
-export function registerUrlPassword(url: string): void {
-  const password = passwordOf(url);
-  if (!password) return;
-  try {
-    const parsed = new URL(url);
-    const visible = [
-      decodeURIComponent(parsed.username),
-      decodeURIComponent(parsed.pathname.replace(/^\//, '')),
-    ];
-    if (visible.includes(password)) return;
-  } catch {
-    // a URL the parser refuses: register the password as it was found
-  }
-  addSecret(password);
-}

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { addSecret } from '../../redact.js';
+import { addSecret, registerUrlPassword } from '../../redact.js';
 import { GateError } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
 import type { DatabaseProvider, ScratchDatabase, StepAccess } from '../types.js';
@@ -8,7 +8,6 @@ import {
   displayUrl,
   errorText,
   quoteIdent,
-  registerUrlPassword,
   scratchName,
   scrubSecrets,
 } from './pg-connect.js';
