@@ -48,6 +48,8 @@ describe('inert', () => {
 
   it('drops terminal control characters', () => {
     expect(inert('a\u001b[2Kb\u0007c\u009bd')).toBe('a[2Kbcd');
+    // Bidirectional overrides would make a file name read as another in the log.
+    expect(inert('202611201020_\u202Etxt.exe\u2066x\u200F')).toBe('202611201020_txt.exex');
   });
 
   it('redacts registered secrets and URL passwords', () => {

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { redact } from '../redact.js';
+import { stripUnsafe } from '../report/escape.js';
 
 /**
  * Everything the Action prints goes through `out`: the runner reads the step's stdout line by line and
@@ -15,10 +16,6 @@ const ZWSP = '\u200B';
 // eslint-disable-next-line no-control-regex -- vertical tab and form feed break lines in some viewers
 const LINE_BREAKS = /\r\n|[\n\r\u000B\u000C\u0085\u2028\u2029]/;
 
-/** C0 and C1 controls other than tab and line breaks: terminal escapes could rewrite what the log shows. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the purpose
-const CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F]/g;
-
 /** `::` after nothing but blanks (the runner trims leading whitespace before it looks for a command). */
 const COMMAND_START = /^([\s\p{Z}\p{Cf}]*):(?=:)/u;
 
@@ -33,7 +30,8 @@ function inertLine(line: string): string {
  * data, which `@actions/core` percent-encodes, so they cannot begin a new line of output either).
  */
 export function inert(text: string, options: { multiline?: boolean } = {}): string {
-  const lines = redact(String(text)).replace(/\t/g, ' ').replace(CONTROLS, '').split(LINE_BREAKS);
+  // Lines are split first: `stripUnsafe` (the reports' own) then removes controls and bidirectional overrides.
+  const lines = redact(String(text)).split(LINE_BREAKS).map(stripUnsafe);
   return lines.map(inertLine).join(options.multiline ? '\n' : '\\n');
 }
 
