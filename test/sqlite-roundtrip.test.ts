@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BATCH_MODE_HINT, withBatchModeHint } from '../src/roundtrip/sqlite/quirks.js';
 import { sqliteSnapshot } from '../src/roundtrip/sqlite/snapshot.js';
+import { StepError } from '../src/roundtrip/types.js';
 import type { Report } from '../src/types.js';
 import { cli } from './helpers/cli.js';
 
@@ -121,6 +123,53 @@ describe('database sqlite: Alembic', () => {
       `sqlite:///${live}`,
     ]);
     expect(ok.report.findings.filter((f) => f.rule === 'baseline-drift')).toEqual([]);
+  });
+});
+
+describe('database sqlite: what SQLite cannot do in place', () => {
+  const QUIRK = '202611131000_users_email_default.py';
+  const withQuirk = (variant: 'in-place' | 'batch') => (dir: string) => {
+    fix(dir);
+    cpSync(join(FIXTURE, 'quirks', variant, QUIRK), join(dir, 'migrations/versions', QUIRK));
+  };
+
+  it('names batch mode when op.alter_column runs outside batch_alter_table', async () => {
+    const r = await check(project('quirk-in-place', withQuirk('in-place')), ['--dir', 'migrations/versions']);
+    const failed = r.report.findings.filter((f) => f.severity === 'error');
+    expect(failed.map((f) => [f.rule, f.path, f.line])).toEqual([
+      ['up-failed', `migrations/versions/${QUIRK}`, 19],
+    ]);
+    expect(failed[0]!.message).toMatch(
+      /near "ALTER": syntax error: SQLite cannot do this in place; use op\.batch_alter_table\(…\) \(Alembic's batch mode, which rebuilds the table\)$/,
+    );
+    expect(r.code).toBe(1);
+  });
+
+  it('notes the table a batch operation rebuilt in the impact, and the round-trip passes', async () => {
+    const r = await check(project('quirk-batch', withQuirk('batch')), ['--dir', 'migrations/versions']);
+    expect(r.report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const quirk = r.report.migrations.find((m) => m.path === `migrations/versions/${QUIRK}`)!;
+    expect(quirk.roundtrip?.reup.status).toBe('pass');
+    expect(quirk.impact?.notes).toEqual([
+      "main.users: table rebuilt (created anew, its rows copied and the old table dropped, as Alembic's batch mode does)",
+    ]);
+    // An index added in place rebuilds nothing.
+    const index = r.report.migrations.find((m) => m.path === `migrations/versions/${FIXED}`)!;
+    expect(index.impact?.notes ?? []).toEqual([]);
+  });
+
+  it("names batch mode for Alembic's refusal of constraint changes, and leaves other failures alone", () => {
+    const refused = new StepError(
+      'alembic upgrade 4d5e6f7a8b90: NotImplementedError: No support for ALTER of constraints in SQLite dialect. ' +
+        'Please refer to the batch mode feature which allows for SQLite migrations using a copy-and-move strategy.',
+      'migrations/versions/x.py',
+      12,
+    );
+    const hinted = withBatchModeHint(refused) as StepError;
+    expect(hinted.message).toBe(`${refused.message}: ${BATCH_MODE_HINT}`);
+    expect([hinted.path, hinted.line]).toEqual(['migrations/versions/x.py', 12]);
+    const other = new StepError('alembic upgrade x: NameError: name "op2" is not defined', 'x.py', 3);
+    expect(withBatchModeHint(other)).toBe(other);
   });
 });
 

@@ -11,6 +11,7 @@ import type { Snapshot } from '../snapshot/index.js';
 import { columnOrderFinding, mismatchFinding, stepFinding, type StepLabel } from '../step.js';
 import { checkSqliteBaseline } from './baseline.js';
 import { SqliteFolder, sqliteVersion, type SqliteScratch } from './database.js';
+import { rebuiltTableNotes, tableRoots } from './quirks.js';
 import { sqliteSnapshot } from './snapshot.js';
 import { runSqliteStep } from './steps.js';
 
@@ -86,6 +87,15 @@ class SqliteSetRun {
     }
   }
 
+  private tableRoots(): Map<string, number> {
+    const db = this.scratch!.open();
+    try {
+      return tableRoots(db);
+    } finally {
+      db.close();
+    }
+  }
+
   /** Applies unchanged migrations; a failure is reported and stops this directory. */
   private async apply(migrations: Migration[], why: 'history' | 'rebuild'): Promise<boolean> {
     const started = Date.now();
@@ -154,12 +164,15 @@ class SqliteSetRun {
       this.progress(`${tag}: ${what}${r.status === 'fail' ? ' FAILED' : ''} (${seconds(r.ms)})`);
 
     const s0 = this.snapshot();
+    const roots0 = this.tableRoots();
     trip.up = await this.step(m, 'up', 'up');
     line('up', trip.up);
     if (trip.up.status === 'fail') return;
     this.applied.push(m);
     const s1 = this.snapshot();
     result.impact = summarizeImpact(diffSnapshots(s0, s1));
+    const rebuilt = rebuiltTableNotes(roots0, this.tableRoots());
+    if (rebuilt.length > 0) result.impact.notes = [...(result.impact.notes ?? []), ...rebuilt];
     if (waived || !hasDown(m)) {
       this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
       return;

@@ -5,6 +5,7 @@ import type { Migration } from '../../types.js';
 import { runAlembicStep } from '../executors/alembic.js';
 import { StepError, type Direction } from '../types.js';
 import type { SqliteScratch } from './database.js';
+import { withBatchModeHint } from './quirks.js';
 import { runSqliteUmzug } from './umzug.js';
 
 /**
@@ -76,6 +77,8 @@ export async function runSqliteStep(
     const timer = setTimeout(() => controller.abort(), Math.max(1, config.stepTimeoutSec * 1000));
     try {
       await runAlembicStep(m, direction, { config, url: scratch.url, signal: controller.signal });
+    } catch (error) {
+      throw withBatchModeHint(error);
     } finally {
       clearTimeout(timer);
     }
