@@ -79,18 +79,28 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
     const kept = sets.filter((s) => !refused.includes(s));
     const runnable = kept.map((s) => untilUnsupported(s, notes));
     const cut = runnable.some((s, i) => s !== kept[i]);
-    const skipBaseline =
-      config.baselineSchema !== null && (baselineOutside !== null || refused.length > 0 || cut);
-    if (skipBaseline && !baselineOutside) {
+    // A baseline (file or live database) compares with every migration applied: not with a shortened history.
+    const shortened = refused.length > 0 || cut;
+    const skipSchema = config.baselineSchema !== null && (baselineOutside !== null || shortened);
+    const skipDatabase = config.baselineDatabase !== null && shortened;
+    const skipped = [
+      ...(skipSchema && !baselineOutside ? [config.baselineSchema] : []),
+      ...(skipDatabase ? ['baseline-database'] : []),
+    ];
+    if (skipped.length > 0) {
       notes.push(
-        `the baseline check of ${config.baselineSchema} was skipped: a migration directory was ` +
+        `the baseline check of ${skipped.join(' and ')} was skipped: a migration directory was ` +
           (refused.length > 0 ? 'skipped' : 'not run to its end'),
       );
     }
     const { runRoundTrips } = await import('./roundtrip/index.js');
     const outcome = await runRoundTrips(
       runnable,
-      skipBaseline ? { ...config, baselineSchema: null } : config,
+      {
+        ...config,
+        ...(skipSchema ? { baselineSchema: null } : {}),
+        ...(skipDatabase ? { baselineDatabase: null } : {}),
+      },
       {
         progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
         changedFiles: (files) => touched(config, baseSha, options.changes, files),
@@ -158,7 +168,6 @@ function untilUnsupported(set: MigrationSet, notes: string[]): MigrationSet {
   );
   return { ...set, migrations: set.migrations.slice(0, stop) };
 }
-
 
 /** A `parse-error` when the baseline schema's real path leaves the repository (it is then never read). */
 async function baselineLeavesRepository(config: GateConfig): Promise<Finding | null> {

@@ -81,3 +81,39 @@ describe('baseline-database on PostgreSQL', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('baseline-database and a directory the round-trip cannot run to its end', () => {
+  const EMPTY = `mg_live_empty_${process.pid}`;
+  afterAll(async () => {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${EMPTY} WITH (FORCE)`));
+  });
+
+  it('is skipped with a note, not compared with the shortened history', async () => {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${EMPTY}`));
+    await admin((c) => c.query(`CREATE DATABASE ${EMPTY}`));
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${EMPTY}`;
+    const project = join(tmp, 'goose');
+    cpSync(join(root, 'fixtures/layouts/goose-go'), join(project, 'migrations'), { recursive: true });
+    const r = await cli(
+      [
+        'check',
+        '--dir',
+        'migrations',
+        '--database',
+        TEST_DATABASE_URL,
+        '--baseline-database',
+        url.toString(),
+        '--json',
+        'r.json',
+      ],
+      project,
+    );
+    const report = JSON.parse(readFileSync(join(project, 'r.json'), 'utf8')) as Report;
+    expect(report.findings.map((f) => f.rule)).toContain('unsupported-migration');
+    expect(report.findings.filter((f) => f.rule === 'baseline-drift')).toEqual([]);
+    expect(r.stderr).toMatch(
+      /^note: the baseline check of baseline-database was skipped: a migration directory was not run to its end$/m,
+    );
+  });
+});

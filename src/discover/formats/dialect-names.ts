@@ -27,11 +27,6 @@ export function canonicalDialect(word: string): string | null {
   return SPELLINGS[word.toLowerCase()] ?? null;
 }
 
-/** Every spelling of the canonical dialect `dialect`, for messages. */
-export function dialectSpellings(dialect: string): string[] {
-  return Object.keys(SPELLINGS).filter((k) => SPELLINGS[k] === dialect);
-}
-
 /** The canonical dialect names, for messages. */
 export function knownDialects(): string[] {
   return [...new Set(Object.values(SPELLINGS))];

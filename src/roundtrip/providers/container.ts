@@ -10,8 +10,6 @@ import { findDocker, whereDockerWasLookedFor } from './docker.js';
 import { errorText } from './pg-connect.js';
 import { UrlProvider } from './url.js';
 
-export { candidateSockets, dockerAnswers, pingDocker, whereDockerWasLookedFor } from './docker.js';
-
 const PREFLIGHT_TIMEOUT_MS = 15_000;
 /** The label every container of the gate carries; its value is the run's own id. */
 export const CONTAINER_LABEL = 'dev.migration-gate.run';
