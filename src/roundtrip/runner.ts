@@ -1,5 +1,5 @@
 import type { GateConfig } from '../config/types.js';
-import { redact } from '../redact.js';
+import { redact, redactUrl } from '../redact.js';
 import { GateError } from '../types.js';
 import type { MigrationSet } from '../types.js';
 import { checkBaseline } from './baseline.js';
@@ -70,7 +70,7 @@ export async function runRoundTrips(
       }
       if (config.baselineDatabase) {
         progress(
-          `baseline: ${config.baselineDatabase.replace(/:\/\/[^@/]*@/, '://***@')} (read only) against every migration applied from empty`,
+          `baseline: ${redactUrl(config.baselineDatabase)} (read only) against every migration applied from empty`,
         );
         const findings = await checkLiveBaseline({
           provider,

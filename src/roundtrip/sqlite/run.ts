@@ -14,6 +14,7 @@ import { SqliteFolder, sqliteVersion, type SqliteScratch } from './database.js';
 import { rebuiltTableNotes, tableRoots } from './quirks.js';
 import { sqliteSnapshot } from './snapshot.js';
 import { runSqliteStep } from './steps.js';
+import { redactUrl } from '../../redact.js';
 
 /**
  * Applies `migrations` (up, in order) to `scratch`: an Alembic history as one `alembic upgrade <last>`, SQL
@@ -238,7 +239,9 @@ export async function runSqliteRoundTrips(
     for (const set of work) await new SqliteSetRun(set, config, folder, progress, counter, outcome).run();
     const applyAll = (db: SqliteScratch, set: MigrationSet) => applySqlite(db, set.migrations, config);
     if (config.baselineDatabase) {
-      progress(`baseline: ${config.baselineDatabase} (read only) against every migration applied from empty`);
+      progress(
+        `baseline: ${redactUrl(config.baselineDatabase)} (read only) against every migration applied from empty`,
+      );
       outcome.findings.push(
         ...(await checkSqliteBaseline({ folder, sets, config, applyAll, notes: outcome.notes })),
       );
