@@ -7,6 +7,7 @@
 import type { Queryable } from '../snapshot/model.js';
 import type { ColumnInfo, ForeignKey, TableInfo } from './catalog.js';
 import { quoteIdent, quoteLiteral } from './catalog.js';
+import { unionChunks } from './rows.js';
 
 /** How many rows a table should hold before up. */
 export const SAMPLE_ROWS = 3;
@@ -269,15 +270,10 @@ export async function fillSampleRows(
 /** Rows of each table, counted up to 1,001 (enough to tell "a few" from "many"). */
 export async function countRows(db: Queryable, tables: TableInfo[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (let i = 0; i < tables.length; i += 200) {
-    const chunk = tables.slice(i, i + 200);
-    const sql = chunk
-      .map(
-        (t, j) =>
-          `SELECT ${j} AS i, (SELECT pg_catalog.count(*) FROM (SELECT FROM ${t.sql} LIMIT 1001) x) AS n`,
-      )
-      .join(' UNION ALL ');
-    for (const row of (await db.query(sql)).rows) counts.set(chunk[Number(row.i)]!.name, Number(row.n));
-  }
+  await unionChunks(
+    db,
+    tables.map((t) => `(SELECT pg_catalog.count(*) FROM (SELECT FROM ${t.sql} LIMIT 1001) x)`),
+    (i, n) => counts.set(tables[i]!.name, Number(n)),
+  );
   return counts;
 }

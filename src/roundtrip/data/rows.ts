@@ -9,6 +9,27 @@ import { quoteIdent } from './catalog.js';
 /** Rows read per table; a table with more is `capped`. */
 export const ROW_LIMIT = 1000;
 
+/**
+ * Scalar subqueries per statement. PostgreSQL plans a `UNION ALL` of many subqueries in time that grows faster
+ * than their number (250 per statement: ~190 ms for 500 small tables; 25: ~40 ms), so statements stay short.
+ */
+const PER_STATEMENT = 25;
+
+/** Runs scalar subqueries `values` a few per statement; `each` gets each one's index and value. */
+export async function unionChunks(
+  db: Queryable,
+  values: string[],
+  each: (index: number, value: unknown) => void,
+): Promise<void> {
+  for (let i = 0; i < values.length; i += PER_STATEMENT) {
+    const sql = values
+      .slice(i, i + PER_STATEMENT)
+      .map((v, j) => `SELECT ${i + j} AS i, ${v} AS v`)
+      .join(' UNION ALL ');
+    for (const row of (await db.query(sql)).rows) each(Number(row.i), row.v);
+  }
+}
+
 /** The rows of one table, each value as text (null for NULL), columns in `columns` order. */
 export interface TableRows {
   table: TableInfo;
@@ -39,14 +60,12 @@ export async function readRows(
       `(SELECT ${array} AS v FROM ${table.sql} ORDER BY ${order} LIMIT ${ROW_LIMIT + 1}) r)`;
     return { table, cols, key, sql };
   });
-  for (let i = 0; i < plans.length; i += 250) {
-    const chunk = plans.slice(i, i + 250);
-    const sql = chunk
-      .map((p, j) => `SELECT ${j} AS i, ${p.sql}::pg_catalog.text AS rows`)
-      .join(' UNION ALL ');
-    for (const row of (await db.query(sql)).rows) {
-      const plan = chunk[Number(row.i)]!;
-      const rows = JSON.parse(String(row.rows)) as (string | null)[][];
+  await unionChunks(
+    db,
+    plans.map((p) => `${p.sql}::pg_catalog.text`),
+    (i, value) => {
+      const plan = plans[i]!;
+      const rows = JSON.parse(String(value)) as (string | null)[][];
       out.set(plan.table.name, {
         table: plan.table,
         columns: plan.cols.map((c) => ({ name: c.name, attnum: c.attnum })),
@@ -54,8 +73,8 @@ export async function readRows(
         rows: rows.slice(0, ROW_LIMIT),
         capped: rows.length > ROW_LIMIT,
       });
-    }
-  }
+    },
+  );
   return out;
 }
 
