@@ -15,6 +15,8 @@ const USERINFO_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi;
 const MIN_SECRET_LENGTH = 4;
 
 const secrets = new Set<string>();
+/** `secrets`, longest first (so that a secret containing another is replaced whole); kept by `addSecret`. */
+let longestFirst: string[] = [];
 const listeners = new Set<(secret: string) => void>();
 
 /** Replaces the passwords of PostgreSQL URLs (user part and `password=` parameters), anywhere in a text, with `***`. */
@@ -32,6 +34,7 @@ export function addSecret(value: string | null | undefined): void {
   for (const form of new Set([value, encodeURIComponent(value)])) {
     if (secrets.has(form)) continue;
     secrets.add(form);
+    longestFirst = [...secrets].sort((a, b) => b.length - a.length);
     for (const listener of listeners) listener(form);
   }
 }
@@ -46,13 +49,13 @@ export function onSecret(listener: (secret: string) => void): () => void {
 /** Forgets every registered secret (tests, and a process that runs the gate more than once). */
 export function clearSecrets(): void {
   secrets.clear();
+  longestFirst = [];
 }
 
 /** The text with URL passwords and every registered secret replaced by `***`. */
 export function redact(text: string): string {
   let out = redactUrl(text);
-  // Longest first, so that a secret containing another is replaced whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+  for (const s of longestFirst) {
     if (out.includes(s)) out = out.split(s).join('***');
   }
   return out;

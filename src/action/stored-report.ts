@@ -2,16 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createOctokit, type GitHubClient } from '../github/client.js';
 import type { GitHubContext } from '../github/context.js';
-import { checkPullRequestHead } from '../github/pulls.js';
+import { checkPullRequestHead, sameName } from '../github/pulls.js';
 import { failsAt, parseReport } from '../report/json.js';
 import { GateError, type Report } from '../types.js';
 import type { ActionInputs } from './inputs.js';
 import { clientLog, out } from './output.js';
 import { defaultMarkerKey, publish } from './publish.js';
-
-function same(a: string | null | undefined, b: string | null | undefined): boolean {
-  return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
-}
 
 /**
  * The commit the report must be about: the head of the run a `workflow_run` event reports on, else the
@@ -32,7 +28,7 @@ function bindToEvent(report: Report, gh: GitHubContext, inputs: ActionInputs): n
   if (!head)
     throw refuse(`the ${gh.eventName || 'unknown'} event names no head commit to check the report against`);
   if (!report.meta.headSha) throw refuse('the report names no head commit');
-  if (!same(report.meta.headSha, head)) {
+  if (!sameName(report.meta.headSha, head)) {
     throw refuse(
       `it is about commit ${report.meta.headSha.slice(0, 12)}, the ${gh.eventName} event about ${head.slice(0, 12)}`,
     );

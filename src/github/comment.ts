@@ -1,5 +1,6 @@
 import { commentMarker } from '../report/markdown.js';
 import { apiError, errorStatus, GitHubApiError, type GitHubClient } from './client.js';
+import { sameName } from './pulls.js';
 
 /** Author of comments made with the default `GITHUB_TOKEN`. */
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
@@ -71,10 +72,6 @@ export async function resolveAuthorLogin(octokit: GitHubClient): Promise<string>
   }
 }
 
-function sameLogin(a: string | undefined, b: string): boolean {
-  return a !== undefined && a.toLowerCase() === b.toLowerCase();
-}
-
 /**
  * Whether the body's first line is exactly the marker. A marker further down (quoted by someone, or text
  * copied from a migration into a report) does not count.
@@ -105,7 +102,7 @@ export async function findComment(
           if (
             found === null &&
             startsWithMarker(comment.body, marker) &&
-            sameLogin(comment.user?.login, author)
+            sameName(comment.user?.login, author)
           ) {
             found = { id: comment.id, body: comment.body ?? '', url: comment.html_url };
             done();

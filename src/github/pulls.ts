@@ -24,7 +24,8 @@ function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
-function same(a: string | null | undefined, b: string | null | undefined): boolean {
+/** GitHub names (logins, repositories, branches) compare without case. */
+export function sameName(a: string | null | undefined, b: string | null | undefined): boolean {
   return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
@@ -66,12 +67,12 @@ export async function checkPullRequestHead(
     if (errorStatus(error) === 404) throw refuse(`${owner}/${repo} has no such pull request`);
     throw apiError(`read pull request ${owner}/${repo}#${pullNumber}`, error);
   }
-  if (!same(pull.base.repo?.full_name, `${owner}/${repo}`)) {
+  if (!sameName(pull.base.repo?.full_name, `${owner}/${repo}`)) {
     throw refuse(`its base repository is ${pull.base.repo?.full_name ?? 'unknown'}, not ${owner}/${repo}`);
   }
-  if (same(pull.head.sha, headSha)) {
+  if (sameName(pull.head.sha, headSha)) {
     const headRepo = pull.head.repo?.full_name ?? null;
-    if (binding.headRepository && !same(headRepo, binding.headRepository)) {
+    if (binding.headRepository && !sameName(headRepo, binding.headRepository)) {
       throw refuse(
         `its head comes from ${headRepo ?? 'a deleted repository'}, the run's from ${binding.headRepository}`,
       );

@@ -6,7 +6,8 @@ import { GateError } from '../../types.js';
 /** Prefix of every scratch database (and role) the gate creates. */
 export const SCRATCH_PREFIX = 'migration_gate_';
 
-const CONNECT_TIMEOUT_MS = 10_000;
+/** Milliseconds to wait for a connection to a server. */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The URL with its password replaced by `***` (safe for output). */
 export function displayUrl(url: string): string {
@@ -18,7 +19,6 @@ export function displayUrl(url: string): string {
     return redactUrl(url);
   }
 }
-
 
 /**
  * Removes the password of `url` from a text: URL-shaped passwords always, and the bare password wherever it
@@ -132,4 +132,3 @@ export function urlWithLogin(url: string, user: string, password: string): strin
   parsed.searchParams.delete('password');
   return parsed.toString();
 }
-

@@ -4,6 +4,7 @@ import { GateError } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
 import type { DatabaseProvider, ScratchDatabase, StepAccess } from '../types.js';
 import {
+  CONNECT_TIMEOUT_MS,
   connectClient,
   displayUrl,
   errorText,
@@ -34,7 +35,6 @@ export {
   urlForDatabase,
 } from './pg-connect.js';
 
-const CONNECT_TIMEOUT_MS = 10_000;
 const MAINTENANCE_QUERY_TIMEOUT_MS = 60_000;
 const DEFAULT_STALE_AFTER_HOURS = 6;
 
