@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { discover } from './discover/index.js';
 import { changedFiles, headSha, resolveBase, type ChangedFile } from './discover/git.js';
-import { containment, repositoryRoot } from './discover/inside.js';
+import { containment, repositoryRoot } from './repository.js';
 import { lint } from './lint/index.js';
 import { scanForbidden } from './lint/forbidden.js';
 import { plural } from './report/counts.js';

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { NAMING_PRESETS } from './config/defaults.js';
 import type { GateConfig } from './config/types.js';
 import { detectDirectoryFormat } from './discover/detect.js';
-import { repositoryRoot } from './discover/inside.js';
+import { repositoryRoot } from './repository.js';
 import { compareVersions, formatTimestamp, parseName } from './discover/naming.js';
 import { MODULE_EXTENSIONS } from './discover/formats/umzug.js';
 import { describeNamingPattern } from './lint/naming.js';

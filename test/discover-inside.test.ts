@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discover } from '../src/discover/index.js';
 import { changedFiles } from '../src/discover/git.js';
-import { containment, isInside, repositoryRoot } from '../src/discover/inside.js';
+import { containment, isInside, repositoryRoot } from '../src/repository.js';
 import { lint } from '../src/lint/index.js';
 import { scanForbidden } from '../src/lint/forbidden.js';
 import { cli } from './helpers/cli.js';

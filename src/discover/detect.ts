@@ -8,7 +8,7 @@ import { isFlywayFile } from './formats/flyway.js';
 import { detectSqlDialect, sqlFileRole } from './formats/sql.js';
 import { moduleTool } from './formats/tools.js';
 import { findModuleExports, moduleExtensionOf } from './formats/umzug.js';
-import { containment } from './inside.js';
+import { containment } from '../repository.js';
 
 /** The migration format of one directory. */
 export interface DirectoryFormat {

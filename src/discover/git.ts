@@ -324,17 +324,6 @@ export async function listFilesAtBase(
   return files;
 }
 
-/** The top level of the git work tree that holds `cwd`, or null outside a repository (or without git). */
-export async function workTreeTopLevel(cwd: string): Promise<string | null> {
-  try {
-    const result = await git(cwd, ['rev-parse', '--show-toplevel']);
-    const top = result.stdout.trim();
-    return result.code === 0 && top ? top : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The commit SHA of HEAD in the repository at `cwd`, or null outside a repository or before the first commit. */
 export async function headSha(cwd: string): Promise<string | null> {
   try {

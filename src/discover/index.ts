@@ -20,7 +20,7 @@ import { readFolders } from './formats/folder.js';
 import { TOOL_HISTORY_TABLES } from './formats/tools.js';
 import { newMigration } from './formats/sql.js';
 import { changedFiles, listFilesAtBase, resolveBase, type ChangedFile } from './git.js';
-import { containment, repositoryRoot } from './inside.js';
+import { containment, repositoryRoot } from '../repository.js';
 import { parseName } from './naming.js';
 import { noTransactionNote } from './no-transaction.js';
 import { nothingFoundError } from './nothing-found.js';

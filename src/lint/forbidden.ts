@@ -3,7 +3,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { ALWAYS_EXCLUDED } from '../config/defaults.js';
 import type { ForbiddenPattern, GateConfig } from '../config/types.js';
-import { containment, repositoryRoot } from '../discover/inside.js';
+import { containment, repositoryRoot } from '../repository.js';
 import type { Finding } from '../types.js';
 
 /** Files larger than this are not scanned (generated bundles, data dumps). */

@@ -2,7 +2,7 @@ import type { GateConfig } from '../../config/types.js';
 import type { Migration } from '../../types.js';
 import type { LoadedFile } from '../detect.js';
 import { sqlxNoTransaction } from '../no-transaction.js';
-import { canonicalDialect } from './dialect-names.js';
+import { canonicalDialect } from '../../config/dialects.js';
 import { parsePairMigration, unreadableMigration, type SourceFile } from './sql.js';
 
 /** What a `<name>[.<dialect>][.autocommit].(up|down).sql` file name says. */

@@ -23,18 +23,6 @@ const MODES = [
   'ACCESS EXCLUSIVE',
 ];
 
-/** What each mode does to other sessions, in plain words. */
-const BLOCKS: Record<string, string> = {
-  'ACCESS SHARE': 'blocks only ACCESS EXCLUSIVE (schema changes)',
-  'ROW SHARE': 'blocks EXCLUSIVE and ACCESS EXCLUSIVE, not reads or writes',
-  'ROW EXCLUSIVE': 'blocks no reads or writes, only SHARE and stronger locks',
-  'SHARE UPDATE EXCLUSIVE': 'blocks schema changes and VACUUM, not reads or writes',
-  SHARE: 'blocks writes',
-  'SHARE ROW EXCLUSIVE': 'blocks writes',
-  EXCLUSIVE: 'blocks writes; reads go on',
-  'ACCESS EXCLUSIVE': 'blocks reads and writes',
-};
-
 const LOCKS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, c.oid::pg_catalog.int8 AS oid, l.mode
 FROM pg_catalog.pg_locks l
@@ -87,12 +75,4 @@ export function rewrittenTables(before: readonly TableInfo[], after: readonly Ta
       return later !== undefined && t.relfilenode !== 0 && later.relfilenode !== t.relfilenode;
     })
     .map((t) => t.name);
-}
-
-/** The impact note's words: `ACCESS EXCLUSIVE on public.orders — blocks reads and writes; public.orders rewritten`. */
-export function describeCost(locks: readonly LockInfo[], rewrites: readonly string[]): string[] {
-  return [
-    ...locks.map((l) => `${l.mode} on ${l.relation} — ${BLOCKS[l.mode] ?? 'see the PostgreSQL lock table'}`),
-    ...rewrites.map((t) => `${t} rewritten`),
-  ];
 }

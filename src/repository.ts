@@ -1,6 +1,6 @@
+import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { workTreeTopLevel } from './git.js';
 
 /**
  * Files stay inside the repository: a migration, a migration directory, the baseline schema, a file of the
@@ -8,6 +8,21 @@ import { workTreeTopLevel } from './git.js';
  * is never read. The repository is the git work tree holding the working directory, or the working directory
  * itself when there is none.
  */
+
+/** The top level of the git work tree holding `cwd`, or null outside one (or without git). */
+export function workTreeTopLevel(cwd: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['rev-parse', '--show-toplevel'],
+      { cwd, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
+      (error, stdout) => {
+        const top = error ? '' : String(stdout).trim();
+        resolve(top || null);
+      },
+    );
+  });
+}
 
 /** The real path of the repository that holds `cwd`: its git work tree's top level, else `cwd` itself. */
 export async function repositoryRoot(cwd: string): Promise<string> {
