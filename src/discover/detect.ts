@@ -9,6 +9,7 @@ import { detectSqlDialect, sqlFileRole } from './formats/sql.js';
 import { moduleTool } from './formats/tools.js';
 import { findModuleExports, moduleExtensionOf } from './formats/umzug.js';
 import { containment } from '../repository.js';
+import type { LoadedFile } from './loaded-file.js';
 
 /** The migration format of one directory. */
 export interface DirectoryFormat {
@@ -22,18 +23,7 @@ export interface DirectoryFormat {
 /** Migration files larger than this are refused without being read. */
 export const MAX_MIGRATION_FILE_BYTES = 10 * 1024 * 1024;
 
-/** A candidate migration file, read (or not) from disk. */
-export interface LoadedFile {
-  /** File name inside the directory. */
-  name: string;
-  absPath: string;
-  /** UTF-8 text (byte order mark removed), or null when the file could not be used. */
-  text: string | null;
-  /** Why `text` is null. */
-  problem: { line: number | null; message: string } | null;
-  /** Set when the file's real path leaves the repository (then it was not read). */
-  outside?: true;
-}
+export type { LoadedFile } from './loaded-file.js';
 
 /** Which family of migration files a name belongs to, by extension alone. */
 export type CandidateKind = 'sql' | 'module' | 'python';

@@ -1,6 +1,6 @@
 import type { GateConfig } from '../../config/types.js';
 import type { Migration } from '../../types.js';
-import type { LoadedFile } from '../detect.js';
+import type { LoadedFile } from '../loaded-file.js';
 import { sqlxNoTransaction } from '../no-transaction.js';
 import { canonicalDialect } from '../../config/dialects.js';
 import { parsePairMigration, unreadableMigration, type SourceFile } from './sql.js';

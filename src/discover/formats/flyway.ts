@@ -1,6 +1,6 @@
 import type { GateConfig } from '../../config/types.js';
 import type { Migration } from '../../types.js';
-import type { LoadedFile } from '../detect.js';
+import type { LoadedFile } from '../loaded-file.js';
 import { parsePairMigration, unreadableMigration, type SourceFile } from './sql.js';
 
 /** What a Flyway SQL file name says: versioned (`V`), undo (`U`) or repeatable (`R`). */

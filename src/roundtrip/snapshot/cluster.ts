@@ -1,5 +1,7 @@
 import pg from 'pg';
-import type { Inspector, Queryable } from './model.js';
+import type { ClusterScope, Inspector, Queryable } from './model.js';
+
+export type { ClusterScope } from './model.js';
 import { aclText, bool, sortedArray, text } from './sql.js';
 
 /**
@@ -7,21 +9,6 @@ import { aclText, bool, sortedArray, text } from './sql.js';
  * and `ALTER SYSTEM` settings. A migration that creates a role in up and leaves it after down is a
  * `down-mismatch` like a table would be.
  */
-
-/** Which cluster-wide objects a snapshot holds. */
-export interface ClusterScope {
-  /**
-   * True when the steps run with rights over the whole server (privileged, a container, the embedded database):
-   * roles, memberships, tablespaces, every database's and role's settings. False for a role of the run's own,
-   * which can change nothing of these but the settings of its scratch database and of itself, so only those are
-   * read (objects others create on a shared server meanwhile then cannot show up as the migration's).
-   */
-  full: boolean;
-  /** The role the steps run as, shown as "the migration role"; null: the snapshot session's own role. */
-  role: string | null;
-  /** True when `ALTER SYSTEM` settings (`pg_file_settings`) are readable and part of the snapshot. */
-  system: boolean;
-}
 
 /** The gate's own scratch databases and run roles, left out (concurrent runs create and drop them). */
 const GATE_NAME = "LIKE 'migration\\_gate\\_%'";

@@ -5,12 +5,25 @@
  * produced them.
  */
 
-import type { ClusterScope } from './cluster.js';
-
 /** Anything with node-postgres' query shape: `pg.Client`, `pg.PoolClient`, PGlite. */
 export interface Queryable {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+/** Which cluster-wide objects a snapshot holds. */
+export interface ClusterScope {
+  /**
+   * True when the steps run with rights over the whole server (privileged, a container, the embedded database):
+   * roles, memberships, tablespaces, every database's and role's settings. False for a role of the run's own,
+   * which can change nothing of these but the settings of its scratch database and of itself, so only those are
+   * read (objects others create on a shared server meanwhile then cannot show up as the migration's).
+   */
+  full: boolean;
+  /** The role the steps run as, shown as "the migration role"; null: the snapshot session's own role. */
+  role: string | null;
+  /** True when `ALTER SYSTEM` settings (`pg_file_settings`) are readable and part of the snapshot. */
+  system: boolean;
 }
 
 /** What to leave out of a snapshot, besides system schemas and the gate's own `migration_gate` schema. */
