@@ -3,12 +3,13 @@ import pg from 'pg';
 import type { GateConfig } from '../config/types.js';
 import { GateError, type Finding, type MigrationSet } from '../types.js';
 import { BOOKKEEPING_TABLES } from './baseline.js';
-import { describeDifference, diffSnapshots, nameDifferences } from './diff.js';
+import { diffSnapshots } from './diff.js';
 import { redactUrl } from '../redact.js';
 import { endClient, errorText } from './providers/url.js';
 import { takeSnapshot, type Snapshot } from './snapshot/index.js';
 import { STORAGE_SCHEMA } from './storage.js';
 import type { DatabaseProvider, ScratchDatabase } from './types.js';
+import { applyFromEmpty, cannotCompare, driftFinding } from './from-empty.js';
 
 /** What `baseline-database` names: a SQLite file (path or `sqlite:///` URL) or a PostgreSQL server URL. */
 export type LiveDatabase = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
@@ -78,22 +79,10 @@ export async function readLivePostgres(
 
 /** The `baseline-drift` finding comparing the live database with every migration applied from empty, or none. */
 export function liveDriftFindings(name: string, expected: Snapshot, actual: Snapshot): Finding[] {
-  const differences = diffSnapshots(expected, actual);
-  if (differences.length === 0) return [];
-  return [
-    {
-      rule: 'baseline-drift',
-      severity: 'error',
-      migration: null,
-      path: name,
-      message:
-        `the schema the migrations build from empty differs from the baseline database ${name} ` +
-        `(${differences.length} difference${differences.length === 1 ? '' : 's'}): ${nameDifferences(differences)}`,
-      details: differences.map((d) =>
-        describeDifference(d, { before: 'in the baseline database', after: 'after all migrations' }),
-      ),
-    },
-  ];
+  return driftFinding(name, `the baseline database ${name}`, diffSnapshots(expected, actual), {
+    before: 'in the baseline database',
+    after: 'after all migrations',
+  });
 }
 
 /** What `checkLiveBaseline` needs from the PostgreSQL runner. */
@@ -122,22 +111,8 @@ export async function checkLiveBaseline(opts: LiveBaselineOptions): Promise<Find
   const expected = withoutRoles(await readLivePostgres(live.url, (c) => takeSnapshot(c, options)));
   const db = await opts.provider.createScratch();
   try {
-    for (const set of opts.sets) {
-      try {
-        await opts.applyAll(db, set);
-      } catch (error) {
-        if (error instanceof GateError) throw error;
-        return [
-          {
-            rule: 'baseline-drift',
-            severity: 'error',
-            migration: null,
-            path: name,
-            message: `cannot compare with the baseline database: applying the migrations of ${set.dir} from empty failed: ${errorText(error)}`,
-          },
-        ];
-      }
-    }
+    const failed = await applyFromEmpty(opts.sets, db, opts.applyAll);
+    if (failed) return cannotCompare(name, 'the baseline database', failed);
     const client = db.connectAdmin ? await db.connectAdmin() : await db.connect();
     let actual: Snapshot;
     try {

@@ -4,12 +4,13 @@ import type pg from 'pg';
 import type { GateConfig } from '../config/types.js';
 import { splitStatements } from '../discover/sql-split.js';
 import { GateError, type Finding, type MigrationSet } from '../types.js';
-import { describeDifference, diffSnapshots, nameDifferences } from './diff.js';
+import { diffSnapshots } from './diff.js';
 import { ALEMBIC_EXCLUDED_TABLES } from './executors/alembic.js';
 import { errorLine, pgErrorMessage } from './executors/sql.js';
 import { endClient, errorText } from './providers/url.js';
 import { takeSnapshot, type Snapshot } from './snapshot/index.js';
-import { StepError, type DatabaseProvider, type ScratchDatabase } from './types.js';
+import type { DatabaseProvider, ScratchDatabase } from './types.js';
+import { applyFromEmpty, cannotCompare, driftFinding } from './from-empty.js';
 
 /**
  * Bookkeeping tables of migration tools, left out on both sides: a dump of a production database holds
@@ -173,43 +174,12 @@ export async function checkBaseline(opts: BaselineOptions): Promise<Finding[]> {
   let actual: Snapshot;
   const migratedDb = await provider.createScratch();
   try {
-    for (const set of sets) {
-      try {
-        await opts.applyAll(migratedDb, set);
-      } catch (error) {
-        if (error instanceof GateError) throw error;
-        const where =
-          error instanceof StepError && error.path
-            ? ` (${error.path}${error.line ? `:${error.line}` : ''})`
-            : '';
-        return [
-          {
-            rule: 'baseline-drift',
-            severity: 'error',
-            migration: null,
-            path: file,
-            message: `cannot compare with the baseline: applying the migrations of ${set.dir} from empty failed${where}: ${errorText(error)}`,
-          },
-        ];
-      }
-    }
+    const failed = await applyFromEmpty(sets, migratedDb, opts.applyAll);
+    if (failed) return cannotCompare(file, 'the baseline', failed);
     actual = await snapshotOf(migratedDb, snapshotOptions);
   } finally {
     await migratedDb.drop();
   }
 
-  const differences = diffSnapshots(expected, actual);
-  if (differences.length === 0) return [];
-  return [
-    {
-      rule: 'baseline-drift',
-      severity: 'error',
-      migration: null,
-      path: file,
-      message:
-        `the schema the migrations build from empty differs from the baseline ${file} ` +
-        `(${differences.length} difference${differences.length === 1 ? '' : 's'}): ${nameDifferences(differences)}`,
-      details: differences.map((d) => describeDifference(d, LABELS)),
-    },
-  ];
+  return driftFinding(file, `the baseline ${file}`, diffSnapshots(expected, actual), LABELS);
 }

@@ -3,7 +3,7 @@ import { GateError, type Finding, type MigrationSet } from '../types.js';
 import { registerCleanup } from './cleanup.js';
 import { compareModels, modelDriftFinding, modelFiles } from './model-drift.js';
 import { errorText } from './providers/url.js';
-import { StepError } from './types.js';
+import { applyFromEmpty } from './from-empty.js';
 
 /** A scratch database the comparison can reach: its URL for `DATABASE_URL`, and its removal. */
 export interface ModelScratch {
@@ -43,17 +43,9 @@ export async function checkModels<D extends ModelScratch>(opts: ModelCheckOption
     const db = await opts.createScratch();
     const release = registerCleanup(() => db.drop());
     try {
-      try {
-        await opts.applyAll(db, set);
-      } catch (error) {
-        if (error instanceof GateError) throw error;
-        const where =
-          error instanceof StepError && error.path
-            ? ` (${error.path}${error.line ? `:${error.line}` : ''})`
-            : '';
-        opts.notes.push(
-          `the models of ${set.dir} were not compared: applying its revisions from empty failed${where}: ${errorText(error)}`,
-        );
+      const failed = await applyFromEmpty([set], db, opts.applyAll, 'revisions');
+      if (failed) {
+        opts.notes.push(`the models of ${set.dir} were not compared: ${failed}`);
         continue;
       }
       let comparison;

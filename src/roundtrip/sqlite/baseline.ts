@@ -5,9 +5,9 @@ import { GateError, type Finding, type MigrationSet } from '../../types.js';
 import { BOOKKEEPING_TABLES } from '../baseline.js';
 import { liveDatabase, liveDriftFindings, liveName } from '../baseline-live.js';
 import { errorText } from '../providers/url.js';
-import { StepError } from '../types.js';
 import type { SqliteFolder, SqliteScratch } from './database.js';
 import { sqliteSnapshot } from './snapshot.js';
+import { applyFromEmpty, cannotCompare } from '../from-empty.js';
 
 /** What `checkSqliteBaseline` needs from the SQLite runner. */
 export interface SqliteBaselineOptions {
@@ -63,26 +63,8 @@ export async function checkSqliteBaseline(opts: SqliteBaselineOptions): Promise<
   const expected = await readLiveSqlite(live.file, name);
   const scratch = await opts.folder.createScratch();
   try {
-    for (const set of opts.sets) {
-      try {
-        await opts.applyAll(scratch, set);
-      } catch (error) {
-        if (error instanceof GateError) throw error;
-        const where =
-          error instanceof StepError && error.path
-            ? ` (${error.path}${error.line ? `:${error.line}` : ''})`
-            : '';
-        return [
-          {
-            rule: 'baseline-drift',
-            severity: 'error',
-            migration: null,
-            path: name,
-            message: `cannot compare with the baseline database: applying the migrations of ${set.dir} from empty failed${where}: ${errorText(error)}`,
-          },
-        ];
-      }
-    }
+    const failed = await applyFromEmpty(opts.sets, scratch, opts.applyAll);
+    if (failed) return cannotCompare(name, 'the baseline database', failed);
     const db = scratch.open();
     let actual;
     try {
