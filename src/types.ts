@@ -278,3 +278,17 @@ export class GateError extends Error {
     super(message, options);
   }
 }
+
+/** One line describing any thrown value (node-postgres raises AggregateErrors with an empty message). */
+export function errorText(error: unknown): string {
+  if (error instanceof AggregateError && !error.message) {
+    const inner = error.errors.map((e) => errorText(e)).filter(Boolean);
+    return [...new Set(inner)].join('; ') || 'connection failed';
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error.message || (typeof code === 'string' ? code : error.name);
+    return message.split('\n')[0] ?? message;
+  }
+  return String(error);
+}

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import pg from 'pg';
 import type { GateConfig } from '../config/types.js';
-import { GateError, type Finding, type MigrationSet } from '../types.js';
+import { GateError, type Finding, type MigrationSet, errorText } from '../types.js';
 import { BOOKKEEPING_TABLES } from './baseline.js';
 import { diffSnapshots } from './diff.js';
 import { redactUrl } from '../redact.js';
-import { endClient, errorText } from './providers/url.js';
+import { endClient } from './providers/url.js';
 import { takeSnapshot, type Snapshot } from './snapshot/index.js';
 import { STORAGE_SCHEMA } from './storage.js';
 import type { DatabaseProvider, ScratchDatabase } from './types.js';

@@ -3,9 +3,8 @@
  * something else (the baseline schema file, a live baseline database, the ORM models), and the
  * `baseline-drift` finding they share.
  */
-import { GateError, type Finding, type MigrationSet } from '../types.js';
+import { GateError, type Finding, type MigrationSet, errorText } from '../types.js';
 import { describeDifference, nameDifferences, type SchemaDifference } from './diff.js';
-import { errorText } from './providers/pg-connect.js';
 import { StepError } from './types.js';
 
 /** Where a failed step points, as ` (path:line)`; empty when the error names no file. */

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import { splitStatements } from '../discover/sql-split.js';
-import { GateError } from '../types.js';
+import { GateError, errorText } from '../types.js';
 import type { Migration } from '../types.js';
 import { transactionControl } from './executors/sql.js';
-import { errorText } from './providers/url.js';
 import { isConnectionLoss } from './step.js';
 import { logSql, readStorage, storageTampering } from './storage.js';
 

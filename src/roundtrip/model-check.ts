@@ -1,8 +1,7 @@
 import type { GateConfig } from '../config/types.js';
-import { GateError, type Finding, type MigrationSet } from '../types.js';
+import { GateError, type Finding, type MigrationSet, errorText } from '../types.js';
 import { registerCleanup } from './cleanup.js';
 import { compareModels, modelDriftFinding, modelFiles } from './model-drift.js';
-import { errorText } from './providers/url.js';
 import { applyFromEmpty } from './from-empty.js';
 
 /** A scratch database the comparison can reach: its URL for `DATABASE_URL`, and its removal. */

@@ -1,6 +1,6 @@
 import type { GateConfig } from '../config/types.js';
 import { redact, redactUrl } from '../redact.js';
-import { GateError } from '../types.js';
+import { GateError, errorText } from '../types.js';
 import type { MigrationSet } from '../types.js';
 import { checkBaseline } from './baseline.js';
 import { checkLiveBaseline } from './baseline-live.js';
@@ -11,7 +11,6 @@ import { checkModels, modelSets } from './model-check.js';
 import { isChanged } from './outcome.js';
 import type { RoundTripOptions, RoundTripOutcome } from './outcome.js';
 import { createProvider } from './providers/index.js';
-import { errorText } from './providers/url.js';
 import { SetRun } from './set-run.js';
 
 export type { RoundTripOptions, RoundTripOutcome, RoundTripResult } from './outcome.js';

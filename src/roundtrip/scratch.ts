@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Umzug } from 'umzug';
-import { GateError } from '../types.js';
+import { GateError, errorText } from '../types.js';
 import { registerCleanup } from './cleanup.js';
-import { endClient, errorText } from './providers/url.js';
+import { endClient } from './providers/url.js';
 import { STORAGE_SQL } from './storage.js';
 import type { DatabaseProvider, ScratchDatabase } from './types.js';
 

@@ -1,12 +1,11 @@
 import type pg from 'pg';
 import type { GateConfig } from '../config/types.js';
-import { GateError } from '../types.js';
+import { GateError, errorText } from '../types.js';
 import { redact } from '../redact.js';
 import type { Finding, Migration, RuleId } from '../types.js';
 import { describeDifference, nameDifferences } from './diff.js';
 import type { ColumnOrderChange, SchemaDifference } from './diff.js';
 import { executorFor } from './executors/index.js';
-import { errorText } from './providers/url.js';
 import { StepError } from './types.js';
 import { STORAGE_SCHEMA, readStorage, storageTampering } from './storage.js';
 import type { DatabaseProvider, Direction, ScratchDatabase, StepAccess, StepContext } from './types.js';

@@ -7,7 +7,7 @@
 import type { Queryable } from '../snapshot/model.js';
 import type { ColumnInfo, ForeignKey, TableInfo } from './catalog.js';
 import { quoteIdent, quoteLiteral } from './catalog.js';
-import { unionChunks } from './rows.js';
+import { scalarChunks } from './rows.js';
 
 /** How many rows a table should hold before up. */
 export const SAMPLE_ROWS = 3;
@@ -270,7 +270,7 @@ export async function fillSampleRows(
 /** Rows of each table, counted up to 1,001 (enough to tell "a few" from "many"). */
 export async function countRows(db: Queryable, tables: TableInfo[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  await unionChunks(
+  await scalarChunks(
     db,
     tables.map((t) => `(SELECT pg_catalog.count(*) FROM (SELECT FROM ${t.sql} LIMIT 1001) x)`),
     (i, n) => counts.set(tables[i]!.name, Number(n)),

@@ -10,23 +10,22 @@ import { quoteIdent } from './catalog.js';
 export const ROW_LIMIT = 1000;
 
 /**
- * Scalar subqueries per statement. PostgreSQL plans a `UNION ALL` of many subqueries in time that grows faster
- * than their number (250 per statement: ~190 ms for 500 small tables; 25: ~40 ms), so statements stay short.
+ * Scalar subqueries per statement, each a column of one row. PostgreSQL plans a `UNION ALL` of many in time that
+ * grows faster than their number (250 per statement: ~190 ms for 500 small tables); as columns of one SELECT they
+ * take ~22 ms.
  */
-const PER_STATEMENT = 25;
+const PER_STATEMENT = 50;
 
 /** Runs scalar subqueries `values` a few per statement; `each` gets each one's index and value. */
-export async function unionChunks(
+export async function scalarChunks(
   db: Queryable,
   values: string[],
   each: (index: number, value: unknown) => void,
 ): Promise<void> {
   for (let i = 0; i < values.length; i += PER_STATEMENT) {
-    const sql = values
-      .slice(i, i + PER_STATEMENT)
-      .map((v, j) => `SELECT ${i + j} AS i, ${v} AS v`)
-      .join(' UNION ALL ');
-    for (const row of (await db.query(sql)).rows) each(Number(row.i), row.v);
+    const chunk = values.slice(i, i + PER_STATEMENT);
+    const row = (await db.query(`SELECT ${chunk.map((v, j) => `${v} AS v${j}`).join(', ')}`)).rows[0];
+    chunk.forEach((_, j) => each(i + j, row?.[`v${j}`]));
   }
 }
 
@@ -60,7 +59,7 @@ export async function readRows(
       `(SELECT ${array} AS v FROM ${table.sql} ORDER BY ${order} LIMIT ${ROW_LIMIT + 1}) r)`;
     return { table, cols, key, sql };
   });
-  await unionChunks(
+  await scalarChunks(
     db,
     plans.map((p) => `${p.sql}::pg_catalog.text`),
     (i, value) => {

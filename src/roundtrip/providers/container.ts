@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { GateConfig } from '../../config/types.js';
 import { addSecret } from '../../redact.js';
-import { GateError } from '../../types.js';
+import { GateError, errorText } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
 import { registerCleanup } from '../cleanup.js';
 import type { DatabaseProvider, ScratchDatabase } from '../types.js';
 import { findDocker, whereDockerWasLookedFor } from './docker.js';
-import { errorText } from './pg-connect.js';
 import { UrlProvider } from './url.js';
 
 const PREFLIGHT_TIMEOUT_MS = 15_000;

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import { GateError } from '../../types.js';
+import { GateError, errorText } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
 import type { DatabaseProvider, ScratchDatabase } from '../types.js';
-import { connectClient, errorText, scratchName } from './url.js';
+import { connectClient, scratchName } from './url.js';
 
 const START_TIMEOUT_MS = 60_000;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { redact, redactUrl, registerUrlPassword } from '../../redact.js';
-import { GateError } from '../../types.js';
+import { GateError, errorText } from '../../types.js';
 
 /** Prefix of every scratch database (and role) the gate creates. */
 export const SCRATCH_PREFIX = 'migration_gate_';
@@ -28,20 +28,6 @@ export function displayUrl(url: string): string {
 export function scrubSecrets(text: string, url: string): string {
   registerUrlPassword(url);
   return redact(text);
-}
-
-/** One line describing any thrown value (node-postgres raises AggregateErrors with an empty message). */
-export function errorText(error: unknown): string {
-  if (error instanceof AggregateError && !error.message) {
-    const inner = error.errors.map((e) => errorText(e)).filter(Boolean);
-    return [...new Set(inner)].join('; ') || 'connection failed';
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const message = error.message || (typeof code === 'string' ? code : error.name);
-    return message.split('\n')[0] ?? message;
-  }
-  return String(error);
 }
 
 /** The URL of database `name` on the same server (user, password, host and parameters kept). */

@@ -1,6 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SCRATCH_PREFIX, errorText, quoteIdent, scratchName } from './pg-connect.js';
+import { SCRATCH_PREFIX, quoteIdent, scratchName } from './pg-connect.js';
+import { errorText } from '../../types.js';
 
 /**
  * What the gate keeps track of on a server besides its scratch databases: the run's own role, the comments

@@ -1,13 +1,12 @@
 import pg from 'pg';
 import { addSecret, registerUrlPassword } from '../../redact.js';
-import { GateError } from '../../types.js';
+import { GateError, errorText } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
 import type { DatabaseProvider, ScratchDatabase, StepAccess } from '../types.js';
 import {
   CONNECT_TIMEOUT_MS,
   connectClient,
   displayUrl,
-  errorText,
   quoteIdent,
   scratchName,
   scrubSecrets,
@@ -29,7 +28,6 @@ export {
   connectClient,
   displayUrl,
   endClient,
-  errorText,
   scratchName,
   scrubSecrets,
   urlForDatabase,

@@ -1,10 +1,9 @@
 import { access } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import type { GateConfig } from '../../config/types.js';
-import { GateError, type Finding, type MigrationSet } from '../../types.js';
+import { GateError, type Finding, type MigrationSet, errorText } from '../../types.js';
 import { BOOKKEEPING_TABLES } from '../baseline.js';
 import { liveDatabase, liveDriftFindings, liveName } from '../baseline-live.js';
-import { errorText } from '../providers/url.js';
 import type { SqliteFolder, SqliteScratch } from './database.js';
 import { sqliteSnapshot } from './snapshot.js';
 import { applyFromEmpty, cannotCompare } from '../from-empty.js';
