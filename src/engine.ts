@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { GateConfig } from './config/types.js';
 import { discover } from './discover/index.js';
@@ -8,7 +8,7 @@ import { containment, repositoryRoot } from './repository.js';
 import { lint } from './lint/index.js';
 import { scanForbidden } from './lint/forbidden.js';
 import { plural } from './report/counts.js';
-import { buildReport, writeJsonReport } from './report/json.js';
+import { buildReport, writeJsonReport, writeReportFile } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';
 import { redact, registerUrlPassword } from './redact.js';
 import { GateError, type Finding, type MigrationSet, type Report } from './types.js';
@@ -127,7 +127,11 @@ async function gate(config: GateConfig, options: GateRunOptions): Promise<Report
   });
   if (config.jsonPath) await writeJsonReport(config.jsonPath, report);
   if (config.markdownPath)
-    await writeMarkdownReport(config.markdownPath, redact(renderMarkdown(report, options.markdown ?? {})));
+    await writeReportFile(
+      config.markdownPath,
+      redact(renderMarkdown(report, options.markdown ?? {})),
+      'Markdown',
+    );
   progress(`[done] ${report.verdict} in ${elapsed()}`);
   return report;
 }
@@ -224,16 +228,5 @@ async function checkReportPaths(config: GateConfig): Promise<void> {
       const reason = error instanceof Error ? error.message : String(error);
       throw new GateError(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
     }
-  }
-}
-
-/** Writes the Markdown report, creating the folder; a failure is a `GateError` naming the file. */
-async function writeMarkdownReport(path: string, text: string): Promise<void> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new GateError(`cannot write the Markdown report to ${path}: ${reason}`, { cause: error });
   }
 }

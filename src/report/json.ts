@@ -159,12 +159,17 @@ export function buildReport(input: BuildReportInput): Report {
  * `GateError` naming the file.
  */
 export async function writeJsonReport(path: string, report: Report): Promise<void> {
+  await writeReportFile(path, `${JSON.stringify(redactDeep(report), null, 2)}\n`, 'JSON');
+}
+
+/** Writes a report file (its folder made when missing); a failure is a `GateError` naming the file. */
+export async function writeReportFile(path: string, text: string, what: 'JSON' | 'Markdown'): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(redactDeep(report), null, 2)}\n`, 'utf8');
+    await writeFile(path, text, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new GateError(`cannot write the JSON report to ${path}: ${reason}`, { cause: error });
+    throw new GateError(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
   }
 }
 
