@@ -11,7 +11,7 @@ import type { RoundTripOutcome } from './outcome.js';
 import { endClient } from './providers/url.js';
 import { attachScratch, closeScratch, openScratch } from './scratch.js';
 import type { Scratch } from './scratch.js';
-import { dataUpFailedFinding } from './data/probe.js';
+import { TripProbe, dataUpFailedFinding } from './data/probe.js';
 import type { LockObserver } from './impact/locks.js';
 import { clusterScope, takeSnapshot } from './snapshot/index.js';
 import type { ClusterScope, Snapshot } from './snapshot/index.js';
@@ -61,7 +61,15 @@ export class SetRun {
       set: this.set,
       outcome: this.outcome,
       progress: (line) => this.progress(line),
-      client: () => this.scratch!.client,
+      probe: (m) =>
+        new TripProbe(() => this.scratch!.client, m, {
+          data: this.config.data,
+          exclude: [
+            ...(this.set.format === 'alembic' ? ALEMBIC_EXCLUDED_TABLES : []),
+            ...(this.set.historyTables ?? []),
+          ],
+          runNotes: this.outcome.notes,
+        }),
       snapshot: () => this.snapshot(),
       step: (m, direction, label, quiet) => this.step(m, direction, label, quiet),
       report: (record, label) => this.report(record, label, null),

@@ -3,12 +3,10 @@
  * (S2 = S0, S3 = S1, rows through the round-trip, column order) and the impact. The directory's run
  * (set-run.ts) gives it the database and the steps through `TripHost`.
  */
-import type pg from 'pg';
 import type { GateConfig } from '../config/types.js';
 import type { Finding, Migration, MigrationSet, StepResult } from '../types.js';
-import { TripProbe } from './data/probe.js';
+import type { TripProbe } from './data/probe.js';
 import { columnOrderChanges, diffSnapshots, summarizeImpact } from './diff.js';
-import { ALEMBIC_EXCLUDED_TABLES } from './executors/index.js';
 import type { LockObserver } from './impact/locks.js';
 import { hasCompleteWaiver, hasDown, seconds } from './outcome.js';
 import type { RoundTripOutcome, RoundTripResult } from './outcome.js';
@@ -32,8 +30,16 @@ export interface TripHost {
   readonly set: MigrationSet;
   readonly outcome: RoundTripOutcome;
   progress(line: string): void;
-  /** The session the steps run on. */
-  client(): pg.Client;
+  /**
+   * The sample rows and measured impact of one migration's trip (PostgreSQL), or null where the engine has
+   * none (SQLite): the trip then proves the schema alone.
+   */
+  probe(m: Migration): TripProbe | null;
+  /**
+   * Called just before the first up; what it returns is called after it, for notes of the engine's own on the
+   * impact (SQLite: tables rebuilt).
+   */
+  watchUp?(): Promise<() => Promise<string[]>>;
   snapshot(): Promise<Snapshot>;
   /** Runs one step; a failure is reported (unless `quiet`) and returned as `ok: false`. */
   step(m: Migration, direction: Direction, label: StepLabel, quiet?: boolean): Promise<StepRun>;
@@ -67,17 +73,11 @@ export async function runTrip(host: TripHost, m: Migration, tag: string): Promis
   const trip = result.roundtrip!;
   host.outcome.results.set(m.path, result);
 
-  const probe = new TripProbe(() => host.client(), m, {
-    data: host.config.data,
-    exclude: [
-      ...(host.set.format === 'alembic' ? ALEMBIC_EXCLUDED_TABLES : []),
-      ...(host.set.historyTables ?? []),
-    ],
-    runNotes: host.outcome.notes,
-  });
-  await probe.beforeUp(true);
+  const probe = host.probe(m);
+  await probe?.beforeUp(true);
   const s0 = host.takeCurrent() ?? (await host.snapshot());
-  const up = await upWithRows(host, m, probe);
+  const upNotes = await host.watchUp?.();
+  const up = probe ? await upWithRows(host, m, probe) : await host.step(m, 'up', 'up');
   if (!up) return;
   trip.up = up.result;
   host.progress(`${tag}: up${up.ok ? '' : up.timedOut ? ' TIMEOUT' : ' FAILED'} (${seconds(up.result.ms)})`);
@@ -89,14 +89,16 @@ export async function runTrip(host: TripHost, m: Migration, tag: string): Promis
   }
   host.markApplied(m.name);
   const s1 = await host.snapshot();
-  const upLoss = await probe.afterUp();
+  const upLoss = await probe?.afterUp();
   if (upLoss) host.outcome.findings.push(upLoss);
   const schemaImpact = summarizeImpact(diffSnapshots(s0, s1));
-  result.impact = probe.impact(schemaImpact);
+  const engineNotes = upNotes ? await upNotes() : [];
+  if (engineNotes.length > 0) schemaImpact.notes = [...(schemaImpact.notes ?? []), ...engineNotes];
+  result.impact = probe ? probe.impact(schemaImpact) : schemaImpact;
 
   if (waived || !hasDown(m)) {
-    probe.downSkipped(waived);
-    result.impact = probe.impact(schemaImpact);
+    probe?.downSkipped(waived);
+    if (probe) result.impact = probe.impact(schemaImpact);
     host.setCurrent(s1);
     host.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
     return;
@@ -112,7 +114,7 @@ export async function runTrip(host: TripHost, m: Migration, tag: string): Promis
     return;
   }
   const s2 = await host.snapshot();
-  const downLoss = await probe.afterDown();
+  const downLoss = await probe?.afterDown();
   if (downLoss) host.outcome.findings.push(downLoss);
   const downDiffs = diffSnapshots(s0, s2);
   if (downDiffs.length > 0) {

@@ -1,14 +1,15 @@
 import type { GateConfig } from '../../config/types.js';
-import { GateError, type Migration, type MigrationSet, type StepResult } from '../../types.js';
+import { GateError, type Migration, type MigrationSet } from '../../types.js';
 import { BOOKKEEPING_TABLES } from '../baseline.js';
 import { beginRun } from '../cleanup.js';
-import { columnOrderChanges, diffSnapshots, summarizeImpact } from '../diff.js';
 import { checkAlembicCommand } from '../executors/index.js';
 import { checkModels, modelSets } from '../model-check.js';
-import { hasCompleteWaiver, hasDown, isChanged, seconds } from '../outcome.js';
-import type { RoundTripOptions, RoundTripOutcome, RoundTripResult } from '../outcome.js';
+import { hasCompleteWaiver, isChanged, seconds } from '../outcome.js';
+import type { RoundTripOptions, RoundTripOutcome } from '../outcome.js';
 import type { Snapshot } from '../snapshot/index.js';
-import { columnOrderFinding, mismatchFinding, stepFinding, type StepLabel } from '../step.js';
+import { stepFinding, type StepLabel, type StepRecord } from '../step.js';
+import { runTrip, type StepRun, type TripHost } from '../trip.js';
+import { dataUpFailedFinding } from '../data/probe.js';
 import { checkSqliteBaseline } from './baseline.js';
 import { SqliteFolder, sqliteVersion, type SqliteScratch } from './database.js';
 import { rebuiltTableNotes, tableRoots } from './quirks.js';
@@ -39,6 +40,8 @@ class SqliteSetRun {
   private scratch: SqliteScratch | null = null;
   private readonly applied: Migration[] = [];
   private dirty = false;
+  /** The snapshot of the file's current state, when one was taken since it last changed. */
+  private current: Snapshot | null = null;
 
   constructor(
     private readonly set: MigrationSet,
@@ -100,6 +103,7 @@ class SqliteSetRun {
   /** Applies unchanged migrations; a failure is reported and stops this directory. */
   private async apply(migrations: Migration[], why: 'history' | 'rebuild'): Promise<boolean> {
     const started = Date.now();
+    this.current = null;
     try {
       await applySqlite(this.scratch!, migrations, this.config);
     } catch (error) {
@@ -129,6 +133,7 @@ class SqliteSetRun {
   }
 
   private async rebuild(): Promise<boolean> {
+    this.current = null;
     await this.scratch?.drop();
     this.scratch = await this.folder.createScratch();
     this.dirty = false;
@@ -139,72 +144,64 @@ class SqliteSetRun {
     return ok;
   }
 
-  private async step(m: Migration, direction: 'up' | 'down', label: StepLabel): Promise<StepResult> {
+  /** Runs one step; a failure is reported (unless `quiet`) and returned as `ok: false`. */
+  private async step(
+    m: Migration,
+    direction: 'up' | 'down',
+    label: StepLabel,
+    quiet = false,
+  ): Promise<StepRun> {
     const started = Date.now();
     try {
       await runSqliteStep(this.scratch!, m, direction, this.config);
-      return { status: 'pass', ms: Date.now() - started };
+      return { ok: true, timedOut: false, result: { status: 'pass', ms: Date.now() - started } };
     } catch (error) {
       if (error instanceof GateError) throw error;
       const ms = Date.now() - started;
-      const record = { migration: m, direction, ms, error, timedOut: false, stopped: false };
-      this.outcome.findings.push(stepFinding(record, label, null, this.config, 'sqlite'));
-      this.dirty = true;
-      return { status: 'fail', ms };
+      const record: StepRecord = { migration: m, direction, ms, error, timedOut: false, stopped: false };
+      if (!quiet) this.report(record, label);
+      return { ok: false, timedOut: false, result: { status: 'fail', ms }, record };
     }
   }
 
-  private async roundTrip(m: Migration): Promise<void> {
-    const tag = `[${++this.counter.done}/${this.counter.total}] ${m.name}`;
-    const waived = hasCompleteWaiver(m);
-    const skipped = (): StepResult => ({ status: 'skipped', ms: 0 });
-    const trip = { up: skipped(), down: skipped(), reup: skipped() };
-    const result: RoundTripResult = { roundtrip: trip, impact: null, waived };
-    this.outcome.results.set(m.path, result);
-    const line = (what: string, r: StepResult) =>
-      this.progress(`${tag}: ${what}${r.status === 'fail' ? ' FAILED' : ''} (${seconds(r.ms)})`);
+  private report(record: StepRecord, label: StepLabel): void {
+    this.outcome.findings.push(stepFinding(record, label, null, this.config, 'sqlite'));
+  }
 
-    const s0 = this.snapshot();
-    const roots0 = this.tableRoots();
-    trip.up = await this.step(m, 'up', 'up');
-    line('up', trip.up);
-    if (trip.up.status === 'fail') return;
-    this.applied.push(m);
-    const s1 = this.snapshot();
-    result.impact = summarizeImpact(diffSnapshots(s0, s1));
-    const rebuilt = rebuiltTableNotes(roots0, this.tableRoots());
-    if (rebuilt.length > 0) result.impact.notes = [...(result.impact.notes ?? []), ...rebuilt];
-    if (waived || !hasDown(m)) {
-      this.progress(`${tag}: down skipped (${waived ? 'waived' : 'no downgrade'})`);
-      return;
-    }
-    trip.down = await this.step(m, 'down', 'down');
-    line('down', trip.down);
-    if (trip.down.status === 'fail') return;
-    const s2 = this.snapshot();
-    const downDiffs = diffSnapshots(s0, s2);
-    if (downDiffs.length > 0) {
-      this.outcome.findings.push(
-        mismatchFinding(m, 'down-mismatch', downDiffs, { before: 'before up', after: 'after down' }),
-      );
-    }
-    if (this.config.columnOrder !== 'off') {
-      for (const change of columnOrderChanges(s0, s2))
-        this.outcome.findings.push(columnOrderFinding(m, change, this.config.columnOrder));
-    }
-    trip.reup = await this.step(m, 'up', 're-up');
-    line('re-up', trip.reup);
-    if (trip.reup.status === 'fail') return;
-    const reupDiffs = diffSnapshots(s1, this.snapshot());
-    if (reupDiffs.length > 0) {
-      this.outcome.findings.push(
-        mismatchFinding(m, 'reup-mismatch', reupDiffs, {
-          before: 'after the first up',
-          after: 'after the second up',
-        }),
-      );
-      this.dirty = true;
-    }
+  /** The same trip as on PostgreSQL (trip.ts), without sample rows; SQLite adds the tables a step rebuilt. */
+  private roundTrip(m: Migration): Promise<void> {
+    const host: TripHost = {
+      config: this.config,
+      set: this.set,
+      outcome: this.outcome,
+      progress: (line) => this.progress(line),
+      probe: () => null,
+      watchUp: async () => {
+        const before = this.tableRoots();
+        return async () => rebuiltTableNotes(before, this.tableRoots());
+      },
+      snapshot: async () => this.snapshot(),
+      step: (step, direction, label, quiet) => this.step(step, direction, label, quiet),
+      report: (record, label) => this.report(record, label),
+      dataUpFailed: (record) => dataUpFailedFinding(record, this.config, 'sqlite'),
+      rebuild: () => this.rebuild(),
+      observe: () => undefined,
+      takeCurrent: () => {
+        const current = this.current;
+        this.current = null;
+        return current;
+      },
+      setCurrent: (snapshot) => {
+        this.current = snapshot;
+      },
+      markDirty: () => {
+        this.dirty = true;
+      },
+      markApplied: () => {
+        this.applied.push(m);
+      },
+    };
+    return runTrip(host, m, `[${++this.counter.done}/${this.counter.total}] ${m.name}`);
   }
 }
 
