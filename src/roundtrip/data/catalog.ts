@@ -34,16 +34,21 @@ export interface ForeignKey {
   parentColumns: string[];
 }
 
-export interface TableInfo {
+/** What reading a table's rows needs: its names, columns and primary key. */
+export interface TableShape {
   oid: number;
   /** `schema.name`, unquoted, for messages. */
   name: string;
   /** Quoted `"schema"."name"` for SQL. */
   sql: string;
-  relfilenode: number;
-  columns: ColumnInfo[];
+  columns: { name: string; attnum: number }[];
   /** Primary key column names, in key order; empty without one. */
   primaryKey: string[];
+}
+
+export interface TableInfo extends TableShape {
+  relfilenode: number;
+  columns: ColumnInfo[];
   foreignKeys: ForeignKey[];
 }
 
@@ -172,4 +177,43 @@ export async function readTables(db: Queryable, exclude: readonly string[] = [])
     });
   }
   return tables;
+}
+
+/**
+ * The shapes of the tables named like `tables` (by quoted name) as they are now, by name; a name that is no longer
+ * a table is left out. One light query, for reading rows again after down.
+ */
+export async function readShapes(
+  db: Queryable,
+  tables: readonly TableShape[],
+): Promise<Map<string, TableShape>> {
+  const out = new Map<string, TableShape>();
+  if (tables.length === 0) return out;
+  const names = tables.map((t) => quoteLiteral(t.sql)).join(', ');
+  const sql = `
+SELECT c.oid::pg_catalog.int8 AS oid, n.nspname AS schema, c.relname AS name,
+       (SELECT pg_catalog.json_agg(a.attname ORDER BY k.pos) FROM pg_catalog.pg_index i
+        JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY AS k(attnum, pos) ON true
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+        WHERE i.indrelid = c.oid AND i.indisprimary)::pg_catalog.text AS primary_key,
+       (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(a.attname, a.attnum) ORDER BY a.attnum)
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::pg_catalog.text AS columns
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid IN (SELECT pg_catalog.to_regclass(t) FROM pg_catalog.unnest(ARRAY[${names}]::pg_catalog.text[]) AS t)
+  AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't'
+  AND ${notExtensionMember('pg_class', 'c.oid')}`;
+  for (const row of (await db.query(sql)).rows) {
+    const columns = JSON.parse(String(row.columns ?? 'null')) as [string, number][] | null;
+    const shape: TableShape = {
+      oid: Number(row.oid),
+      name: `${row.schema}.${row.name}`,
+      sql: `${quoteIdent(String(row.schema))}.${quoteIdent(String(row.name))}`,
+      columns: (columns ?? []).map(([name, attnum]) => ({ name, attnum: Number(attnum) })),
+      primaryKey: (JSON.parse(String(row.primary_key ?? 'null')) as string[] | null) ?? [],
+    };
+    out.set(shape.name, shape);
+  }
+  return out;
 }

@@ -11,7 +11,7 @@ import { causes, partLine, stepFinding } from '../step.js';
 import type { StepRecord } from '../step.js';
 import type { DatabaseProvider, StepAccess } from '../types.js';
 import { LockObserver, rewrittenTables } from '../impact/locks.js';
-import { readTables } from './catalog.js';
+import { readShapes, readTables } from './catalog.js';
 import type { TableInfo } from './catalog.js';
 import { describeDownLoss, describeUpLoss, downLosses, upLosses } from './compare.js';
 import { SAMPLE_ROWS, fillSampleRows } from './generate.js';
@@ -104,9 +104,13 @@ export class TripProbe {
   /** After down: values of the rows before up that down lost or changed (`down-data-loss`). */
   async afterDown(): Promise<Finding | null> {
     if (!this.rows0 || !this.rows1 || !this.data) return null;
-    const now = new Map((await readTables(this.db(), this.options.exclude)).map((t) => [t.name, t]));
-    const wanted = [...this.rows0.values()]
-      .filter((r) => r.rows.length > 0 && now.has(r.table.name))
+    const held = [...this.rows0.values()].filter((r) => r.rows.length > 0);
+    const now = await readShapes(
+      this.db(),
+      held.map((r) => r.table),
+    );
+    const wanted = held
+      .filter((r) => now.has(r.table.name))
       .map((r) => ({ table: now.get(r.table.name)!, columns: r.columns.map((c) => c.name) }));
     const losses = downLosses(this.rows0, this.rows1, await readRows(this.db(), wanted));
     this.data.down = losses;

@@ -3,7 +3,7 @@
  * for the comparisons of `compare.ts`. At most `ROW_LIMIT` rows of a table are read.
  */
 import type { Queryable } from '../snapshot/model.js';
-import type { TableInfo } from './catalog.js';
+import type { TableShape } from './catalog.js';
 import { quoteIdent } from './catalog.js';
 
 /** Rows read per table; a table with more is `capped`. */
@@ -31,7 +31,7 @@ export async function scalarChunks(
 
 /** The rows of one table, each value as text (null for NULL), columns in `columns` order. */
 export interface TableRows {
-  table: TableInfo;
+  table: TableShape;
   columns: { name: string; attnum: number }[];
   /** Indexes in `columns` of the primary key columns; empty: rows compare whole. */
   key: number[];
@@ -42,7 +42,7 @@ export interface TableRows {
 /** The rows of each table (chunked into a few queries), by table name. */
 export async function readRows(
   db: Queryable,
-  tables: { table: TableInfo; columns?: string[] }[],
+  tables: { table: TableShape; columns?: string[] }[],
 ): Promise<Map<string, TableRows>> {
   const out = new Map<string, TableRows>();
   const plans = tables.map(({ table, columns }) => {
