@@ -1,8 +1,8 @@
 /** The files `migration-gate new` writes: the up and down parts of each layout, format and tool. */
-import type { SqlDialect } from './types.js';
+import type { SqlDialect, ToolFormat } from './types.js';
 import { GateError } from './types.js';
 
-export type Tool = 'sequelize' | 'knex' | 'node-pg-migrate';
+type Tool = ToolFormat;
 /** How a directory keeps its migrations, as far as a new one's files go. */
 export type Layout =
   | { kind: 'sql'; dialect: SqlDialect }

@@ -8,10 +8,15 @@
  * `sequelize`, `knex` and `node-pg-migrate` are JavaScript/TypeScript modules, each called with the context its
  * tool gives a migration.
  */
-export type Format = 'sql' | 'umzug' | 'alembic' | 'sequelize' | 'knex' | 'node-pg-migrate';
+export const FORMATS = ['sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** The migration tools whose modules are called with the tool's own context (run through Umzug too). */
+export const TOOL_FORMATS = ['sequelize', 'knex', 'node-pg-migrate'] as const;
+export type ToolFormat = (typeof TOOL_FORMATS)[number];
 
 /** The module formats: files `<name>.js|.mjs|.cjs|.ts|.mts|.cts` run through Umzug. */
-export const MODULE_FORMATS = ['umzug', 'sequelize', 'knex', 'node-pg-migrate'] as const;
+export const MODULE_FORMATS = ['umzug', ...TOOL_FORMATS] as const;
 
 /** True for a JavaScript/TypeScript module format. */
 export function isModuleFormat(format: Format | 'auto'): format is (typeof MODULE_FORMATS)[number] {

@@ -4,7 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { canonicalDialect, knownDialects } from './dialects.js';
 import { containment, repositoryRoot } from '../repository.js';
-import { GateError, type Format, type Severity } from '../types.js';
+import { FORMATS, GateError, type Format, type Severity } from '../types.js';
 import { NAMING_PRESETS, DEFAULT_SCAN_EXCLUDE, defaultConfig } from './defaults.js';
 import type { DatabaseKind, ForbiddenPattern, GateConfig } from './types.js';
 
@@ -135,7 +135,7 @@ export async function loadConfigFile(cwd: string, file: string | null): Promise<
   return parsed.data;
 }
 
-const FORMATS = ['auto', 'sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate'] as const;
+const FORMAT_SETTINGS = ['auto', ...FORMATS] as const;
 const DATABASES = ['auto', 'embedded', 'container', 'url', 'sqlite'] as const;
 const LEVELS = ['error', 'warning'] as const;
 
@@ -208,7 +208,7 @@ export function resolveConfig(baseCwd: string, ...sources: Settings[]): GateConf
         return true;
       });
   }
-  if (s.format) config.format = oneOf<'auto' | Format>('format', s.format, FORMATS);
+  if (s.format) config.format = oneOf<'auto' | Format>('format', s.format, FORMAT_SETTINGS);
   if (s.dialect) {
     const dialect = canonicalDialect(s.dialect.trim());
     if (!dialect) {

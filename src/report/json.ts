@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { redactDeep } from '../redact.js';
 import type { GateConfig } from '../config/types.js';
 import {
+  FORMATS,
   GateError,
   type DatabaseInfo,
   type Finding,
@@ -195,7 +196,7 @@ const reportSchema = z.object({
     z.object({
       name: z.string(),
       path: z.string(),
-      format: z.enum(['sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate']),
+      format: z.enum(FORMATS),
       change: z.enum(['added', 'modified', 'deleted', 'renamed', 'unchanged']),
       requirements: names,
       requirementsSource: z.enum(['tag', 'pull-request', 'none']).optional(),

@@ -1,8 +1,7 @@
-import type { Format } from '../../types.js';
+import type { Format, ToolFormat } from '../../types.js';
 import type { ExportedFunction, ModuleExports } from './umzug.js';
 
-/** The module formats of migration tools that call a migration with their own context. */
-export type ToolFormat = 'sequelize' | 'knex' | 'node-pg-migrate';
+export type { ToolFormat } from '../../types.js';
 
 /** The tools' names in messages. */
 export const TOOL_LABEL: Record<ToolFormat | 'umzug', string> = {
