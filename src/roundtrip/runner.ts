@@ -2,6 +2,7 @@ import type { GateConfig } from '../config/types.js';
 import { redact, redactUrl } from '../redact.js';
 import { GateError, errorText } from '../types.js';
 import type { MigrationSet } from '../types.js';
+import type { ScratchDatabase } from './types.js';
 import { checkBaseline } from './baseline.js';
 import { checkLiveBaseline } from './baseline-live.js';
 import { beginRun, registerCleanup } from './cleanup.js';
@@ -56,6 +57,9 @@ export async function runRoundTrips(
       for (const set of work) {
         await new SetRun(set, config, provider, progress, counter, outcome).run();
       }
+      // Every migration of a directory from empty, through the same Umzug and watchdog as the round-trip.
+      const applyAll = (db: ScratchDatabase, set: MigrationSet) =>
+        new SetRun(set, config, provider, progress, counter, outcome).applyAll(db);
       if (config.baselineSchema) {
         progress(`baseline: ${config.baselineSchema} against every migration applied from empty`);
         const findings = await checkBaseline({
@@ -63,7 +67,7 @@ export async function runRoundTrips(
           sets,
           config,
           notes: outcome.notes,
-          applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
+          applyAll,
         });
         outcome.findings.push(...findings);
       }
@@ -75,7 +79,7 @@ export async function runRoundTrips(
           provider,
           sets,
           config,
-          applyAll: (db, set) => new SetRun(set, config, provider, progress, counter, outcome).applyAll(db),
+          applyAll,
         });
         outcome.findings.push(...findings);
       }
