@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type pg from 'pg';
 import { TOOL_LABEL, TOOL_PACKAGE, type ToolFormat } from '../../discover/formats/tools.js';
 import { GateError, type Migration } from '../../types.js';
@@ -7,7 +6,7 @@ import { StepError } from '../types.js';
 import type { Direction, StepContext } from '../types.js';
 import { projectPackage, type ProjectPackage } from './project-package.js';
 import { pgErrorMessage } from './sql.js';
-import { lineInFile } from './umzug.js';
+import { importMigrationModule, lineInFile } from './umzug.js';
 
 /** A migration module of a tool, loaded for one step. */
 export interface LoadedMigration {
@@ -26,20 +25,8 @@ export async function loadMigration(
   ctx: StepContext,
 ): Promise<LoadedMigration> {
   const part = direction === 'up' ? migration.up : migration.down;
-  const relPath = part?.path ?? migration.path;
-  const absPath = path.isAbsolute(relPath) ? relPath : path.resolve(ctx.config.cwd, relPath);
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = (await import(/* webpackIgnore: true */ pathToFileURL(absPath).href)) as Record<
-      string,
-      unknown
-    >;
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new StepError(`cannot load the module: ${message}`, relPath, lineInFile(error, absPath), {
-      cause: error,
-    });
-  }
+  const loaded = await importMigrationModule(migration, direction, ctx.config.cwd);
+  const { module: namespace, relPath, absPath } = loaded;
   // A CommonJS module's `module.exports` is the namespace's default; an ES module exports its functions by name.
   const exports =
     typeof namespace.up === 'function' || namespace.default === undefined

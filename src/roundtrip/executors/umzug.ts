@@ -74,6 +74,31 @@ export interface LoadedUmzugStep<C> {
 }
 
 /**
+ * Imports the module of `migration`'s `direction` (never bundled: the project's own file, at run time). A module
+ * that does not load is a `StepError` at the line its error points to.
+ */
+export async function importMigrationModule(
+  migration: Migration,
+  direction: Direction,
+  cwd: string,
+): Promise<{ module: Record<string, unknown>; relPath: string; absPath: string }> {
+  const relPath = (direction === 'up' ? migration.up?.path : migration.down?.path) ?? migration.path;
+  const absPath = isAbsolute(relPath) ? relPath : resolve(cwd, relPath);
+  try {
+    const module = (await import(/* webpackIgnore: true */ pathToFileURL(absPath).href)) as Record<
+      string,
+      unknown
+    >;
+    return { module, relPath, absPath };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new StepError(`cannot load the module: ${message}`, relPath, lineInFile(error, absPath), {
+      cause: error,
+    });
+  }
+}
+
+/**
  * Imports the module of `migration`'s `direction` and picks its function (`up`/`down`, a default export's or a
  * CommonJS `module.exports`'). A module that does not load or has no such function is a `StepError`.
  */
@@ -82,17 +107,7 @@ export async function loadUmzugStep<C>(
   direction: Direction,
   cwd: string,
 ): Promise<LoadedUmzugStep<C>> {
-  const relPath = (direction === 'up' ? migration.up?.path : migration.down?.path) ?? migration.path;
-  const absPath = isAbsolute(relPath) ? relPath : resolve(cwd, relPath);
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(/* webpackIgnore: true */ pathToFileURL(absPath).href)) as Record<string, unknown>;
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new StepError(`cannot load the module: ${message}`, relPath, lineInFile(error, absPath), {
-      cause: error,
-    });
-  }
+  const { module, relPath, absPath } = await importMigrationModule(migration, direction, cwd);
   const fn = pickFunction(module, direction);
   if (!fn) throw new StepError(`the module exports no '${direction}' function`, relPath, null);
   return { fn, relPath, absPath };
