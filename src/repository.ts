@@ -67,3 +67,9 @@ export async function containment(root: string, absPath: string): Promise<Contai
       : `lies outside the repository ('${real}'): not read (files stay inside the repository)`,
   };
 }
+
+/** `dir` relative to `cwd`, with `/` separators; `.` for `cwd` itself. */
+export function relativeDir(cwd: string, dir: string): string {
+  const rel = path.relative(cwd, path.resolve(cwd, dir)).split(path.sep).join('/');
+  return rel === '' ? '.' : rel;
+}

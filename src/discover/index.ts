@@ -20,7 +20,7 @@ import { readFolders } from './formats/folder.js';
 import { TOOL_HISTORY_TABLES } from './formats/tools.js';
 import { newMigration } from './formats/sql.js';
 import { changedFiles, listFilesAtBase, resolveBase, type ChangedFile } from './git.js';
-import { containment, repositoryRoot } from '../repository.js';
+import { containment, relativeDir, repositoryRoot } from '../repository.js';
 import { parseName } from './naming.js';
 import { noTransactionNote } from './no-transaction.js';
 import { nothingFoundError } from './nothing-found.js';
@@ -96,11 +96,6 @@ function inDir(path: string | null, dir: string): boolean {
 }
 
 /** `dir` relative to `cwd`, `/`-separated, without trailing slash (`.` for `cwd` itself). */
-function relativeDir(cwd: string, dir: string): string {
-  const rel = path.relative(cwd, path.resolve(cwd, dir)).split(path.sep).join('/');
-  return rel === '' ? '.' : rel;
-}
-
 async function discoverDirectory(
   config: GateConfig,
   dir: string,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from '@babel/parser';
 import type { Node } from '@babel/types';
+import { relativeDir } from '../../repository.js';
 import type { ToolFormat } from './tools.js';
 
 /** Where a tool's configuration puts its migrations and its history table. */
@@ -36,7 +37,7 @@ export async function toolConventions(cwd: string): Promise<ToolConvention[]> {
   const rc = await read('.sequelizerc');
   if (rc !== null) {
     const dir = stringProperty(rc, 'migrations-path', cwd);
-    found.push({ tool: 'sequelize', dir: dir && relative(cwd, dir), table: null, source: '.sequelizerc' });
+    found.push({ tool: 'sequelize', dir: dir && relativeDir(cwd, dir), table: null, source: '.sequelizerc' });
   }
   for (const name of KNEXFILES) {
     const text = await read(name);
@@ -46,7 +47,7 @@ export async function toolConventions(cwd: string): Promise<ToolConvention[]> {
     const schema = stringProperty(text, 'schemaName', null);
     found.push({
       tool: 'knex',
-      dir: dir && relative(cwd, dir),
+      dir: dir && relativeDir(cwd, dir),
       table: table && `${schema ?? 'public'}.${table}`,
       source: name,
     });
@@ -56,17 +57,12 @@ export async function toolConventions(cwd: string): Promise<ToolConvention[]> {
   if (pgm) {
     found.push({
       tool: 'node-pg-migrate',
-      dir: pgm.dir && relative(cwd, path.resolve(cwd, pgm.dir)),
+      dir: pgm.dir && relativeDir(cwd, path.resolve(cwd, pgm.dir)),
       table: pgm.table && `${pgm.schema ?? 'public'}.${pgm.table}`,
       source: pgm.source,
     });
   }
   return found;
-}
-
-function relative(cwd: string, dir: string): string {
-  const rel = path.relative(cwd, path.resolve(cwd, dir)).split(path.sep).join('/');
-  return rel === '' ? '.' : rel;
 }
 
 async function nodePgMigrateSettings(
