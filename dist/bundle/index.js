@@ -57243,6 +57243,48 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
+/***/ 20247:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B: () => (/* binding */ canonicalDialect),
+/* harmony export */   t: () => (/* binding */ knownDialects)
+/* harmony export */ });
+/**
+ * SQL dialect names as migration tools write them in file names (`<name>.<dialect>.up.sql`), each spelling
+ * mapped to one canonical name.
+ */
+const SPELLINGS = {
+    postgres: 'postgres',
+    postgresql: 'postgres',
+    pg: 'postgres',
+    cockroach: 'cockroach',
+    cockroachdb: 'cockroach',
+    crdb: 'cockroach',
+    mysql: 'mysql',
+    mariadb: 'mysql',
+    sqlite: 'sqlite3',
+    sqlite3: 'sqlite3',
+    mssql: 'sqlserver',
+    sqlserver: 'sqlserver',
+    oracle: 'oracle',
+    clickhouse: 'clickhouse',
+    tidb: 'tidb',
+    yugabyte: 'yugabyte',
+    yugabytedb: 'yugabyte',
+};
+/** The canonical name of a dialect spelling (`postgresql` → `postgres`), or null for a word that is none. */
+function canonicalDialect(word) {
+    return SPELLINGS[word.toLowerCase()] ?? null;
+}
+/** The canonical dialect names, for messages. */
+function knownDialects() {
+    return [...new Set(Object.values(SPELLINGS))];
+}
+
+
+/***/ }),
+
 /***/ 11469:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -57356,7 +57398,7 @@ function requirementsInText(text, pattern) {
 /* harmony import */ var _formats_sql_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(27172);
 /* harmony import */ var _formats_tools_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(76995);
 /* harmony import */ var _formats_umzug_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(88616);
-/* harmony import */ var _inside_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(52219);
+/* harmony import */ var _repository_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(55411);
 
 
 
@@ -57554,7 +57596,7 @@ async function loadFile(absPath, name, root = null, maxBytes = MAX_MIGRATION_FIL
     });
     let readPath = absPath;
     if (root !== null) {
-        const where = await (0,_inside_js__WEBPACK_IMPORTED_MODULE_9__/* .containment */ .R7)(root, absPath);
+        const where = await (0,_repository_js__WEBPACK_IMPORTED_MODULE_9__/* .containment */ .R7)(root, absPath);
         if (where.inside === null)
             return refuse(null, describeReadError(where.error));
         if (!where.inside)
@@ -57648,7 +57690,7 @@ const READ_CONCURRENCY = 32;
  */
 async function detectDirectoryFormat(absDir, rel, forced = 'auto', root = null) {
     if (root !== null) {
-        const where = await (0,_inside_js__WEBPACK_IMPORTED_MODULE_9__/* .containment */ .R7)(root, absDir);
+        const where = await (0,_repository_js__WEBPACK_IMPORTED_MODULE_9__/* .containment */ .R7)(root, absDir);
         if (where.inside === false)
             throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`migration directory '${rel}' ${where.message}`);
     }
@@ -57684,53 +57726,6 @@ function directoryError(error, rel, absDir) {
 
 /***/ }),
 
-/***/ 90151:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BM: () => (/* binding */ canonicalDialect),
-/* harmony export */   tp: () => (/* binding */ knownDialects)
-/* harmony export */ });
-/* unused harmony export dialectSpellings */
-/**
- * SQL dialect names as migration tools write them in file names (`<name>.<dialect>.up.sql`), each spelling
- * mapped to one canonical name.
- */
-const SPELLINGS = {
-    postgres: 'postgres',
-    postgresql: 'postgres',
-    pg: 'postgres',
-    cockroach: 'cockroach',
-    cockroachdb: 'cockroach',
-    crdb: 'cockroach',
-    mysql: 'mysql',
-    mariadb: 'mysql',
-    sqlite: 'sqlite3',
-    sqlite3: 'sqlite3',
-    mssql: 'sqlserver',
-    sqlserver: 'sqlserver',
-    oracle: 'oracle',
-    clickhouse: 'clickhouse',
-    tidb: 'tidb',
-    yugabyte: 'yugabyte',
-    yugabytedb: 'yugabyte',
-};
-/** The canonical name of a dialect spelling (`postgresql` → `postgres`), or null for a word that is none. */
-function canonicalDialect(word) {
-    return SPELLINGS[word.toLowerCase()] ?? null;
-}
-/** Every spelling of the canonical dialect `dialect`, for messages. */
-function dialectSpellings(dialect) {
-    return Object.keys(SPELLINGS).filter((k) => SPELLINGS[k] === dialect);
-}
-/** The canonical dialect names, for messages. */
-function knownDialects() {
-    return [...new Set(Object.values(SPELLINGS))];
-}
-
-
-/***/ }),
-
 /***/ 76563:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -57740,7 +57735,7 @@ function knownDialects() {
 /* harmony export */   vC: () => (/* binding */ parseDialectPairs)
 /* harmony export */ });
 /* harmony import */ var _no_transaction_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3469);
-/* harmony import */ var _dialect_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(90151);
+/* harmony import */ var _config_dialects_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(20247);
 /* harmony import */ var _sql_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(27172);
 
 
@@ -57764,8 +57759,8 @@ function dialectFileRole(fileName) {
         const word = name.slice(dot + 1);
         if (!autocommit && word.toLowerCase() === 'autocommit')
             autocommit = true;
-        else if (dialect === null && (0,_dialect_names_js__WEBPACK_IMPORTED_MODULE_1__/* .canonicalDialect */ .BM)(word))
-            dialect = (0,_dialect_names_js__WEBPACK_IMPORTED_MODULE_1__/* .canonicalDialect */ .BM)(word);
+        else if (dialect === null && (0,_config_dialects_js__WEBPACK_IMPORTED_MODULE_1__/* .canonicalDialect */ .B)(word))
+            dialect = (0,_config_dialects_js__WEBPACK_IMPORTED_MODULE_1__/* .canonicalDialect */ .B)(word);
         else
             break;
         name = name.slice(0, dot);
@@ -60054,355 +60049,6 @@ function parseUmzugModule(file, config, format = 'umzug') {
 
 /***/ }),
 
-/***/ 39871:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Y_: () => (/* binding */ changedFiles),
-/* harmony export */   Yx: () => (/* binding */ listFilesAtBase),
-/* harmony export */   bK: () => (/* binding */ workTreeTopLevel),
-/* harmony export */   gU: () => (/* binding */ resolveBase),
-/* harmony export */   xF: () => (/* binding */ headSha)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(31421);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(64170);
-
-
-
-
-const GIT_ENV = {
-    // Read-only: never let git refresh and rewrite the index while we look.
-    GIT_OPTIONAL_LOCKS: '0',
-    GIT_TERMINAL_PROMPT: '0',
-    LC_ALL: 'C',
-};
-function git(cwd, args, input) {
-    return new Promise((resolve, reject) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile)('git', ['-c', 'core.quotepath=false', ...args], { cwd, env: { ...process.env, ...GIT_ENV }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-            if (error && typeof error.code !== 'number') {
-                reject(error.code === 'ENOENT'
-                    ? new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`git is not installed or not on PATH: --base needs git to compare with the base ref`, {
-                        cause: error,
-                    })
-                    : new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`cannot run git in '${cwd}': ${error.message.split('\n')[0]}`, {
-                        cause: error,
-                    }));
-                return;
-            }
-            resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-        });
-        child.stdin?.on('error', () => undefined);
-        child.stdin?.end(input ?? '');
-    });
-}
-/** Runs git and returns its stdout; a failure becomes a one-line `GateError` starting with `what`. */
-async function gitOk(cwd, args, what, input) {
-    const result = await git(cwd, args, input);
-    if (result.code !== 0)
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`${what}: ${firstLine(result.stderr) || `git ${args[0]} failed`}`);
-    return result.stdout;
-}
-function firstLine(text) {
-    return (text
-        .split('\n')
-        .map((l) => l.replace(/^(fatal|error):\s*/, '').trim())
-        .find((l) => l.length > 0) ?? '');
-}
-/**
- * The merge base of `baseRef` and `HEAD` in the repository at `cwd`, as a commit SHA. Tries `origin/<ref>`
- * when `<ref>` is not a local ref. A missing ref, a shallow clone without the history, or a directory that
- * is not a git repository is a one-line `GateError` saying what to do.
- */
-async function resolveBase(cwd, baseRef) {
-    if (baseRef.trim() === '' || baseRef.startsWith('-')) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`base ref '${baseRef}' is not a valid git ref`);
-    }
-    const inside = await git(cwd, ['rev-parse', '--is-inside-work-tree']);
-    if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
-        const dubious = /dubious ownership/i.test(inside.stderr);
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(dubious
-            ? `git refuses to read '${cwd}' (dubious ownership): run 'git config --global --add safe.directory ${cwd}'`
-            : `'${cwd}' is not inside a git repository: --base '${baseRef}' needs the repository's history (run in a clone, or drop --base)`);
-    }
-    const shallow = async () => (await git(cwd, ['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
-    const candidates = [baseRef];
-    if (!baseRef.startsWith('refs/') && !baseRef.startsWith('origin/') && !/^[0-9a-f]{40,64}$/i.test(baseRef)) {
-        candidates.push(`origin/${baseRef}`);
-    }
-    let baseSha = null;
-    for (const candidate of candidates) {
-        const result = await git(cwd, ['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
-        if (result.code === 0 && result.stdout.trim()) {
-            baseSha = result.stdout.trim();
-            break;
-        }
-    }
-    if (!baseSha) {
-        const head = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-        if (head.code !== 0) {
-            throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`the repository at '${cwd}' has no commit yet (HEAD): commit before comparing with '${baseRef}'`);
-        }
-        const tried = candidates.map((c) => `'${c}'`).join(' and ');
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue(`base ref '${baseRef}' not found in this ${(await shallow()) ? 'shallow ' : ''}clone (tried ${tried}): ` +
-            (await missingRefAdvice(cwd, baseRef, await shallow())));
-    }
-    const mergeBase = await git(cwd, ['merge-base', baseSha, 'HEAD']);
-    if (mergeBase.code !== 0 || !mergeBase.stdout.trim()) {
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .GateError */ .ue((await shallow())
-            ? `no merge base of '${baseRef}' and HEAD in this shallow clone: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')`
-            : `'${baseRef}' and HEAD share no history: pick a base ref that HEAD descends from`);
-    }
-    return mergeBase.stdout.trim();
-}
-/** How long asking a remote whether it has a ref may take before the advice says "if it has it". */
-const LS_REMOTE_TIMEOUT_MS = 10_000;
-/**
- * Whether `remote` has a branch or tag `name`: true, false, or null when the remote cannot be asked (offline,
- * credentials needed, too slow). Never prompts.
- */
-function remoteHasRef(cwd, remote, name) {
-    return new Promise((resolve) => {
-        (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile)('git', ['ls-remote', '--exit-code', '--heads', '--tags', remote, name], {
-            cwd,
-            timeout: LS_REMOTE_TIMEOUT_MS,
-            env: {
-                ...process.env,
-                ...GIT_ENV,
-                GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
-            },
-        }, (error) => {
-            if (!error)
-                resolve(true);
-            else
-                resolve(error.code === 2 ? false : null);
-        });
-    });
-}
-/**
- * What to do about a base ref that is not in the clone. Fetching is suggested only when a remote has the ref
- * or cannot be asked; otherwise the advice names the branches that do exist.
- */
-async function missingRefAdvice(cwd, baseRef, shallow) {
-    const remotes = (await git(cwd, ['remote'])).stdout.split('\n').filter(Boolean);
-    const refs = await git(cwd, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes']);
-    const known = refs.stdout
-        .split('\n')
-        .filter((r) => r && !r.endsWith('/HEAD') && !remotes.includes(r))
-        .slice(0, 6);
-    const existing = known.length > 0 ? ` (branches here: ${known.join(', ')})` : '';
-    if (remotes.length === 0) {
-        return `this repository has no remote to fetch it from; name one of its branches, tags or commits${existing}`;
-    }
-    const remote = remotes.includes('origin') ? 'origin' : remotes[0];
-    const escaped = remote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const short = baseRef.replace(new RegExp(`^(refs/heads/|refs/tags/|refs/remotes/${escaped}/|${escaped}/)`), '');
-    const fetch = `fetch it with 'git fetch ${remote} ${short}'${shallow ? " or check out with 'fetch-depth: 0'" : ''}`;
-    if (/^[0-9a-f]{7,64}$/i.test(short)) {
-        return shallow
-            ? `the commit may lie beyond this shallow clone's history: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')`
-            : `if ${remote} has that commit, run 'git fetch ${remote}'`;
-    }
-    const has = await remoteHasRef(cwd, remote, short);
-    if (has === true)
-        return `${remote} has it: ${fetch}`;
-    if (has === null)
-        return `if ${remote} has it, ${fetch}`;
-    return `${remote} has no branch or tag '${short}' either; name one that exists${existing}`;
-}
-/** Normalizes a directory for use as a git pathspec relative to `cwd`. */
-function pathspec(dir) {
-    const clean = dir.replace(/\\/g, '/').replace(/\/+$/, '');
-    return clean === '' || clean === '.' ? '.' : clean;
-}
-/**
- * Files under `dirs` that differ between `mergeBase` and the working tree (committed, staged, unstaged and
- * untracked changes), with renames detected (`-M`). An untracked file whose content equals a deleted file
- * counts as that file renamed. Paths are relative to `cwd`.
- */
-async function changedFiles(cwd, mergeBase, dirs) {
-    const specs = ['--', ...dirs.map(pathspec)];
-    const [diff, untracked] = await Promise.all([
-        gitOk(cwd, [
-            'diff',
-            '--no-ext-diff',
-            '--no-textconv',
-            '--raw',
-            '--no-abbrev',
-            '-z',
-            '-M',
-            '--relative',
-            mergeBase,
-            ...specs,
-        ], 'cannot compare the working tree with the base'),
-        gitOk(cwd, ['ls-files', '-z', '--others', '--exclude-standard', ...specs], 'cannot list untracked files'),
-    ]);
-    const changes = [];
-    const deletedBlobs = new Map();
-    const fields = diff.split('\0');
-    for (let i = 0; i < fields.length; i++) {
-        const header = fields[i];
-        if (!header.startsWith(':'))
-            continue;
-        const [, , oldBlob, , status = ''] = header.slice(1).split(' ');
-        const letter = status[0];
-        if (letter === 'R' || letter === 'C') {
-            const from = fields[++i];
-            const to = fields[++i];
-            changes.push(letter === 'R'
-                ? { status: 'renamed', path: to, previousPath: from }
-                : { status: 'added', path: to, previousPath: null });
-            continue;
-        }
-        const file = fields[++i];
-        if (letter === 'A')
-            changes.push({ status: 'added', path: file, previousPath: null });
-        else if (letter === 'D') {
-            const change = { status: 'deleted', path: file, previousPath: null };
-            changes.push(change);
-            if (oldBlob)
-                deletedBlobs.set(oldBlob, change);
-        }
-        else
-            changes.push({ status: 'modified', path: file, previousPath: null });
-    }
-    const newFiles = untracked.split('\0').filter((f) => f.length > 0);
-    if (newFiles.length === 0)
-        return changes;
-    const renamedFrom = new Map();
-    // A symbolic link is compared by its link text, as git stores it: never hashed through (that would read
-    // its target, which may lie outside the repository).
-    const links = await Promise.all(newFiles.map((f) => (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.lstat)(node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(cwd, f)).then((s) => s.isSymbolicLink(), () => true)));
-    const hashable = newFiles.filter((f, i) => !f.includes('\n') && !links[i]);
-    if (deletedBlobs.size > 0 && hashable.length > 0) {
-        const hashes = (await gitOk(cwd, ['hash-object', '--stdin-paths'], 'cannot hash untracked files', hashable.map((f) => node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(cwd, f)).join('\n') + '\n')).split('\n');
-        hashable.forEach((file, index) => {
-            const deleted = deletedBlobs.get(hashes[index]?.trim() ?? '');
-            if (deleted && deleted.status === 'deleted') {
-                renamedFrom.set(file, deleted);
-                deletedBlobs.delete(hashes[index].trim());
-            }
-        });
-    }
-    for (const file of newFiles) {
-        const deleted = renamedFrom.get(file);
-        if (deleted) {
-            changes.splice(changes.indexOf(deleted), 1);
-            changes.push({ status: 'renamed', path: file, previousPath: deleted.path });
-        }
-        else {
-            changes.push({ status: 'added', path: file, previousPath: null });
-        }
-    }
-    return changes;
-}
-/**
- * Paths (relative to `cwd`) of the files directly inside `dir` at commit `mergeBase` (with `nested`, also those
- * one folder down: a folder per migration); empty when `dir` did not exist.
- */
-async function listFilesAtBase(cwd, mergeBase, dir, nested = false) {
-    const spec = pathspec(dir);
-    const output = await gitOk(cwd, ['ls-tree', '-z', ...(nested ? ['-r'] : []), mergeBase, '--', spec === '.' ? './' : `${spec}/`], `cannot list '${dir}' on the base`);
-    const prefix = spec === '.' ? '' : `${spec}/`;
-    const files = [];
-    for (const entry of output.split('\0')) {
-        const tab = entry.indexOf('\t');
-        if (tab === -1)
-            continue;
-        const [, type] = entry.slice(0, tab).split(' ');
-        const file = entry.slice(tab + 1);
-        if (type !== 'blob')
-            continue;
-        if (nested && (file.slice(prefix.length).match(/\//g)?.length ?? 0) > 1)
-            continue;
-        files.push(file);
-    }
-    return files;
-}
-/** The top level of the git work tree that holds `cwd`, or null outside a repository (or without git). */
-async function workTreeTopLevel(cwd) {
-    try {
-        const result = await git(cwd, ['rev-parse', '--show-toplevel']);
-        const top = result.stdout.trim();
-        return result.code === 0 && top ? top : null;
-    }
-    catch {
-        return null;
-    }
-}
-/** The commit SHA of HEAD in the repository at `cwd`, or null outside a repository or before the first commit. */
-async function headSha(cwd) {
-    try {
-        const result = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-        return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : null;
-    }
-    catch {
-        return null;
-    }
-}
-
-
-/***/ }),
-
-/***/ 52219:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hn: () => (/* binding */ repositoryRoot),
-/* harmony export */   R7: () => (/* binding */ containment)
-/* harmony export */ });
-/* unused harmony export isInside */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
-/* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(39871);
-
-
-
-/**
- * Files stay inside the repository: a migration, a migration directory, the baseline schema, a file of the
- * policy scan or the configuration file whose real path (every symbolic link resolved) leaves the repository
- * is never read. The repository is the git work tree holding the working directory, or the working directory
- * itself when there is none.
- */
-/** The real path of the repository that holds `cwd`: its git work tree's top level, else `cwd` itself. */
-async function repositoryRoot(cwd) {
-    const dir = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(cwd);
-    const top = (await (0,_git_js__WEBPACK_IMPORTED_MODULE_2__/* .workTreeTopLevel */ .bK)(dir)) ?? dir;
-    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.realpath)(top).catch(() => node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(top));
-}
-/** Whether `target` is `root` or lies below it (both absolute, already real paths). */
-function isInside(root, target) {
-    const rel = node_path__WEBPACK_IMPORTED_MODULE_1__.relative(root, target);
-    return rel === '' || (rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_1__.sep}`) && !node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute(rel));
-}
-/**
- * Resolves `absPath` (symbolic links included) and tells whether it stays inside `root`, the real path of the
- * repository (`repositoryRoot`). Reads nothing but directory entries and link texts.
- */
-async function containment(root, absPath) {
-    let real;
-    try {
-        real = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.realpath)(absPath);
-    }
-    catch (error) {
-        return { inside: null, error };
-    }
-    if (isInside(root, real))
-        return { inside: true, real };
-    const linked = real !== node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(absPath);
-    return {
-        inside: false,
-        real,
-        message: linked
-            ? `is a symbolic link to '${real}', outside the repository: not read (files stay inside the repository)`
-            : `lies outside the repository ('${real}'): not read (files stay inside the repository)`,
-    };
-}
-
-
-/***/ }),
-
 /***/ 43619:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -60798,9 +60444,10 @@ function trackBeginAtomic(word, identifierCount, identifiers, beginDepth, parenD
 /* harmony export */   Ck: () => (/* binding */ addSecret),
 /* harmony export */   E$: () => (/* binding */ redact),
 /* harmony export */   IJ: () => (/* binding */ onSecret),
-/* harmony export */   KL: () => (/* binding */ redactDeep)
+/* harmony export */   KL: () => (/* binding */ redactDeep),
+/* harmony export */   M1: () => (/* binding */ registerUrlPassword)
 /* harmony export */ });
-/* unused harmony export clearSecrets */
+/* unused harmony exports clearSecrets, passwordOf */
 /**
  * One redaction for everything that leaves the process: the passwords of PostgreSQL URLs (by shape), and the
  * exact secret values this run knows (database passwords, the GitHub token, generated role passwords), which
@@ -60815,6 +60462,8 @@ const USERINFO_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi;
 /** Shorter values are not treated as secrets: replacing them would garble ordinary text. */
 const MIN_SECRET_LENGTH = 4;
 const secrets = new Set();
+/** `secrets`, longest first (so that a secret containing another is replaced whole); kept by `addSecret`. */
+let longestFirst = [];
 const listeners = new Set();
 /** Replaces the passwords of PostgreSQL URLs (user part and `password=` parameters), anywhere in a text, with `***`. */
 function redactUrl(text) {
@@ -60832,6 +60481,7 @@ function addSecret(value) {
         if (secrets.has(form))
             continue;
         secrets.add(form);
+        longestFirst = [...secrets].sort((a, b) => b.length - a.length);
         for (const listener of listeners)
             listener(form);
     }
@@ -60846,12 +60496,12 @@ function onSecret(listener) {
 /** Forgets every registered secret (tests, and a process that runs the gate more than once). */
 function clearSecrets() {
     secrets.clear();
+    longestFirst = [];
 }
 /** The text with URL passwords and every registered secret replaced by `***`. */
 function redact(text) {
     let out = redactUrl(text);
-    // Longest first, so that a secret containing another is replaced whole.
-    for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    for (const s of longestFirst) {
         if (out.includes(s))
             out = out.split(s).join('***');
     }
@@ -60870,6 +60520,118 @@ function redactDeep(value) {
         return out;
     }
     return value;
+}
+/** The password of a PostgreSQL URL (decoded), from its user part or its `password=` parameter, or null. */
+function passwordOf(url) {
+    if (!/^postgres(?:ql)?:\/\//i.test(url))
+        return null;
+    try {
+        const parsed = new URL(url);
+        if (parsed.password)
+            return decodeURIComponent(parsed.password);
+        return parsed.searchParams.get('password') || null;
+    }
+    catch {
+        return /^postgres(?:ql)?:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(url)?.[1] ?? null;
+    }
+}
+/**
+ * Registers the password of a PostgreSQL URL with the redaction (`addSecret`), unless it is also the user or
+ * database name, which the output shows anyway (replacing those would garble every message naming them).
+ * Anything that is not a PostgreSQL URL with a password is ignored.
+ */
+function registerUrlPassword(url) {
+    if (!url)
+        return;
+    const password = passwordOf(url);
+    if (!password)
+        return;
+    try {
+        const parsed = new URL(url);
+        const visible = [
+            decodeURIComponent(parsed.username),
+            decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+        ];
+        if (visible.includes(password))
+            return;
+    }
+    catch {
+        // a URL the parser refuses: register the password as it was found
+    }
+    addSecret(password);
+}
+
+
+/***/ }),
+
+/***/ 55411:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A3: () => (/* binding */ relativeDir),
+/* harmony export */   Hn: () => (/* binding */ repositoryRoot),
+/* harmony export */   R7: () => (/* binding */ containment)
+/* harmony export */ });
+/* unused harmony exports workTreeTopLevel, isInside */
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(31421);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
+
+
+
+/**
+ * Files stay inside the repository: a migration, a migration directory, the baseline schema, a file of the
+ * policy scan or the configuration file whose real path (every symbolic link resolved) leaves the repository
+ * is never read. The repository is the git work tree holding the working directory, or the working directory
+ * itself when there is none.
+ */
+/** The top level of the git work tree holding `cwd`, or null outside one (or without git). */
+function workTreeTopLevel(cwd) {
+    return new Promise((resolve) => {
+        (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile)('git', ['rev-parse', '--show-toplevel'], { cwd, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (error, stdout) => {
+            const top = error ? '' : String(stdout).trim();
+            resolve(top || null);
+        });
+    });
+}
+/** The real path of the repository that holds `cwd`: its git work tree's top level, else `cwd` itself. */
+async function repositoryRoot(cwd) {
+    const dir = node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(cwd);
+    const top = (await workTreeTopLevel(dir)) ?? dir;
+    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(top).catch(() => node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(top));
+}
+/** Whether `target` is `root` or lies below it (both absolute, already real paths). */
+function isInside(root, target) {
+    const rel = node_path__WEBPACK_IMPORTED_MODULE_2__.relative(root, target);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_2__.sep}`) && !node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute(rel));
+}
+/**
+ * Resolves `absPath` (symbolic links included) and tells whether it stays inside `root`, the real path of the
+ * repository (`repositoryRoot`). Reads nothing but directory entries and link texts.
+ */
+async function containment(root, absPath) {
+    let real;
+    try {
+        real = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(absPath);
+    }
+    catch (error) {
+        return { inside: null, error };
+    }
+    if (isInside(root, real))
+        return { inside: true, real };
+    const linked = real !== node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(absPath);
+    return {
+        inside: false,
+        real,
+        message: linked
+            ? `is a symbolic link to '${real}', outside the repository: not read (files stay inside the repository)`
+            : `lies outside the repository ('${real}'): not read (files stay inside the repository)`,
+    };
+}
+/** `dir` relative to `cwd`, with `/` separators; `.` for `cwd` itself. */
+function relativeDir(cwd, dir) {
+    const rel = node_path__WEBPACK_IMPORTED_MODULE_2__.relative(cwd, node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(cwd, dir)).split(node_path__WEBPACK_IMPORTED_MODULE_2__.sep).join('/');
+    return rel === '' ? '.' : rel;
 }
 
 
@@ -60981,115 +60743,31 @@ function setExitForSignals(fn) {
 
 /***/ }),
 
-/***/ 41958:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   P9: () => (/* binding */ describeCost),
-/* harmony export */   _S: () => (/* binding */ LockObserver),
-/* harmony export */   al: () => (/* binding */ rewrittenTables)
-/* harmony export */ });
-/* unused harmony export modeName */
-const MODES = [
-    'ACCESS SHARE',
-    'ROW SHARE',
-    'ROW EXCLUSIVE',
-    'SHARE UPDATE EXCLUSIVE',
-    'SHARE',
-    'SHARE ROW EXCLUSIVE',
-    'EXCLUSIVE',
-    'ACCESS EXCLUSIVE',
-];
-/** What each mode does to other sessions, in plain words. */
-const BLOCKS = {
-    'ACCESS SHARE': 'blocks only ACCESS EXCLUSIVE (schema changes)',
-    'ROW SHARE': 'blocks EXCLUSIVE and ACCESS EXCLUSIVE, not reads or writes',
-    'ROW EXCLUSIVE': 'blocks no reads or writes, only SHARE and stronger locks',
-    'SHARE UPDATE EXCLUSIVE': 'blocks schema changes and VACUUM, not reads or writes',
-    SHARE: 'blocks writes',
-    'SHARE ROW EXCLUSIVE': 'blocks writes',
-    EXCLUSIVE: 'blocks writes; reads go on',
-    'ACCESS EXCLUSIVE': 'blocks reads and writes',
-};
-const LOCKS_SQL = `
-SELECT n.nspname AS schema, c.relname AS name, c.oid::pg_catalog.int8 AS oid, l.mode
-FROM pg_catalog.pg_locks l
-JOIN pg_catalog.pg_class c ON c.oid = l.relation
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-  AND c.relkind IN ('r', 'p', 'm', 'f')`;
-/** `AccessExclusiveLock` → `ACCESS EXCLUSIVE`. */
-function modeName(mode) {
-    return mode
-        .replace(/Lock$/, '')
-        .replace(/([a-z])([A-Z])/g, '$1 $2')
-        .toUpperCase();
-}
-/** Watches one step: `beforeCommit` reads the locks its session holds on the tables that existed before up. */
-class LockObserver {
-    before;
-    /** Null until the step reached its commit (it ran without a transaction, or elsewhere). */
-    locks = null;
-    failure = null;
-    constructor(before) {
-        this.before = before;
-    }
-    beforeCommit = async (client) => {
-        try {
-            const strongest = new Map();
-            for (const row of (await client.query(LOCKS_SQL)).rows) {
-                const table = this.before.get(Number(row.oid));
-                if (!table)
-                    continue;
-                const rank = MODES.indexOf(modeName(String(row.mode)));
-                strongest.set(table.name, Math.max(rank, strongest.get(table.name) ?? -1));
-            }
-            this.locks = [...strongest]
-                .filter(([, rank]) => rank >= 0)
-                .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
-                .map(([relation, rank]) => ({ relation, mode: MODES[rank] }));
-        }
-        catch (error) {
-            this.failure = error instanceof Error ? error.message : String(error);
-        }
-    };
-}
-/** Tables of `before` (by oid) whose storage was replaced in `after`. */
-function rewrittenTables(before, after) {
-    const now = new Map(after.map((t) => [t.oid, t]));
-    return before
-        .filter((t) => {
-        const later = now.get(t.oid);
-        return later !== undefined && t.relfilenode !== 0 && later.relfilenode !== t.relfilenode;
-    })
-        .map((t) => t.name);
-}
-/** The impact note's words: `ACCESS EXCLUSIVE on public.orders — blocks reads and writes; public.orders rewritten`. */
-function describeCost(locks, rewrites) {
-    return [
-        ...locks.map((l) => `${l.mode} on ${l.relation} — ${BLOCKS[l.mode] ?? 'see the PostgreSQL lock table'}`),
-        ...rewrites.map((t) => `${t} rewritten`),
-    ];
-}
-
-
-/***/ }),
-
 /***/ 64170:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ap: () => (/* binding */ familyOf),
 /* harmony export */   ck: () => (/* binding */ isModuleFormat),
+/* harmony export */   hR: () => (/* binding */ FORMATS),
+/* harmony export */   kc: () => (/* binding */ errorText),
 /* harmony export */   ue: () => (/* binding */ GateError)
 /* harmony export */ });
-/* unused harmony export MODULE_FORMATS */
+/* unused harmony exports TOOL_FORMATS, MODULE_FORMATS */
 /**
  * The product's shared model. Every pipeline stage (config → discover → lint → round-trip → report)
  * speaks these types; nothing here depends on GitHub, a database or the file system.
  */
+/**
+ * Migration file formats. `sql` covers paired files and every single-file marker dialect; `umzug`,
+ * `sequelize`, `knex` and `node-pg-migrate` are JavaScript/TypeScript modules, each called with the context its
+ * tool gives a migration.
+ */
+const FORMATS = ['sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate'];
+/** The migration tools whose modules are called with the tool's own context (run through Umzug too). */
+const TOOL_FORMATS = ['sequelize', 'knex', 'node-pg-migrate'];
 /** The module formats: files `<name>.js|.mjs|.cjs|.ts|.mts|.cts` run through Umzug. */
-const MODULE_FORMATS = ['umzug', 'sequelize', 'knex', 'node-pg-migrate'];
+const MODULE_FORMATS = ['umzug', ...TOOL_FORMATS];
 /** True for a JavaScript/TypeScript module format. */
 function isModuleFormat(format) {
     return MODULE_FORMATS.includes(format);
@@ -61104,6 +60782,19 @@ class GateError extends Error {
     constructor(message, options) {
         super(message, options);
     }
+}
+/** One line describing any thrown value (node-postgres raises AggregateErrors with an empty message). */
+function errorText(error) {
+    if (error instanceof AggregateError && !error.message) {
+        const inner = error.errors.map((e) => errorText(e)).filter(Boolean);
+        return [...new Set(inner)].join('; ') || 'connection failed';
+    }
+    if (error instanceof Error) {
+        const code = error.code;
+        const message = error.message || (typeof code === 'string' ? code : error.name);
+        return message.split('\n')[0] ?? message;
+    }
+    return String(error);
 }
 
 
@@ -64371,81 +64062,6 @@ function readInputs() {
 
 // EXTERNAL MODULE: ./lib/redact.js
 var redact = __nccwpck_require__(25078);
-;// CONCATENATED MODULE: ./lib/action/output.js
-
-
-/**
- * Everything the Action prints goes through `out`: the runner reads the step's stdout line by line and
- * executes workflow commands in it (`::error::…`, `::stop-commands::…`, and the legacy `##[command]` form
- * anywhere in a line). Migration names, SQL, error text and schema diffs come from the pull request, so
- * each printed text is first redacted (see `redact`) and then made inert: no line of it can start a
- * command.
- */
-const ZWSP = '\u200B';
-/** Line breaks the runner (or a log viewer) may split on. */
-// eslint-disable-next-line no-control-regex -- vertical tab and form feed break lines in some viewers
-const LINE_BREAKS = /\r\n|[\n\r\u000B\u000C\u0085\u2028\u2029]/;
-/** C0 and C1 controls other than tab and line breaks: terminal escapes could rewrite what the log shows. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the purpose
-const CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F]/g;
-/** `::` after nothing but blanks (the runner trims leading whitespace before it looks for a command). */
-const COMMAND_START = /^([\s\p{Z}\p{Cf}]*):(?=:)/u;
-function inertLine(line) {
-    return line.replace(/##\[/g, `#${ZWSP}#[`).replace(COMMAND_START, `$1:${ZWSP}`);
-}
-/**
- * The text as the runner may print it: secrets redacted, control characters removed, and no line that
- * starts a workflow command (`::` at its start becomes `:\u200B:`, `##[` anywhere becomes `#\u200B#[`).
- * By default the result is one line, line breaks shown as `\n`; with `multiline` they stay (for command
- * data, which `@actions/core` percent-encodes, so they cannot begin a new line of output either).
- */
-function inert(text, options = {}) {
-    const lines = (0,redact/* redact */.E$)(String(text)).replace(/\t/g, ' ').replace(CONTROLS, '').split(LINE_BREAKS);
-    return lines.map(inertLine).join(options.multiline ? '\n' : '\\n');
-}
-/**
- * Annotation properties: the title made inert (one line); the file redacted but kept exact, so that the
- * annotation lands on it (`@actions/core` percent-encodes `:`, `,` and line breaks in properties).
- */
-function properties(props) {
-    if (!props)
-        return undefined;
-    return {
-        ...props,
-        ...(props.title !== undefined ? { title: inert(props.title) } : {}),
-        ...(props.file !== undefined ? { file: (0,redact/* redact */.E$)(props.file) } : {}),
-    };
-}
-/** `@actions/core`'s log functions, every text through `inert`. */
-const out = {
-    info(text) {
-        info(inert(text));
-    },
-    debug(text) {
-        core_debug(inert(text, { multiline: true }));
-    },
-    notice(text, props) {
-        notice(inert(text, { multiline: true }), properties(props));
-    },
-    warning(text, props) {
-        warning(inert(text, { multiline: true }), properties(props));
-    },
-    error(text, props) {
-        error(inert(text, { multiline: true }), properties(props));
-    },
-    /** Marks the step failed with one line. */
-    setFailed(text) {
-        setFailed(inert(text));
-    },
-};
-/** Octokit's logger, through `out`. */
-const clientLog = {
-    debug: (m) => out.debug(m),
-    info: (m) => out.info(m),
-    warn: (m) => out.warning(m),
-    error: (m) => out.error(m),
-};
-
 ;// CONCATENATED MODULE: ./lib/report/escape.js
 /**
  * Escaping for text the gate did not write itself: file names, SQL, error messages, PR text.
@@ -64574,20 +64190,104 @@ function encodePath(path) {
         .join('/');
 }
 
-// EXTERNAL MODULE: ./lib/roundtrip/impact/locks.js
-var impact_locks = __nccwpck_require__(41958);
-;// CONCATENATED MODULE: ./lib/report/impact-cost.js
-/**
- * The measured part of a migration's impact in plain words: the locks its up held and the tables it rewrote
- * (`ACCESS EXCLUSIVE on public.orders — blocks reads and writes; public.orders rewritten`), what it destroyed of
- * the sample rows, and what could not be measured.
- */
+;// CONCATENATED MODULE: ./lib/action/output.js
 
+
+
+/**
+ * Everything the Action prints goes through `out`: the runner reads the step's stdout line by line and
+ * executes workflow commands in it (`::error::…`, `::stop-commands::…`, and the legacy `##[command]` form
+ * anywhere in a line). Migration names, SQL, error text and schema diffs come from the pull request, so
+ * each printed text is first redacted (see `redact`) and then made inert: no line of it can start a
+ * command.
+ */
+const ZWSP = '\u200B';
+/** Line breaks the runner (or a log viewer) may split on. */
+// eslint-disable-next-line no-control-regex -- vertical tab and form feed break lines in some viewers
+const LINE_BREAKS = /\r\n|[\n\r\u000B\u000C\u0085\u2028\u2029]/;
+/** `::` after nothing but blanks (the runner trims leading whitespace before it looks for a command). */
+const COMMAND_START = /^([\s\p{Z}\p{Cf}]*):(?=:)/u;
+function inertLine(line) {
+    return line.replace(/##\[/g, `#${ZWSP}#[`).replace(COMMAND_START, `$1:${ZWSP}`);
+}
+/**
+ * The text as the runner may print it: secrets redacted, control characters removed, and no line that
+ * starts a workflow command (`::` at its start becomes `:\u200B:`, `##[` anywhere becomes `#\u200B#[`).
+ * By default the result is one line, line breaks shown as `\n`; with `multiline` they stay (for command
+ * data, which `@actions/core` percent-encodes, so they cannot begin a new line of output either).
+ */
+function inert(text, options = {}) {
+    // Lines are split first: `stripUnsafe` (the reports' own) then removes controls and bidirectional overrides.
+    const lines = (0,redact/* redact */.E$)(String(text)).split(LINE_BREAKS).map(stripUnsafe);
+    return lines.map(inertLine).join(options.multiline ? '\n' : '\\n');
+}
+/**
+ * Annotation properties: the title made inert (one line); the file redacted but kept exact, so that the
+ * annotation lands on it (`@actions/core` percent-encodes `:`, `,` and line breaks in properties).
+ */
+function properties(props) {
+    if (!props)
+        return undefined;
+    return {
+        ...props,
+        ...(props.title !== undefined ? { title: inert(props.title) } : {}),
+        ...(props.file !== undefined ? { file: (0,redact/* redact */.E$)(props.file) } : {}),
+    };
+}
+/** `@actions/core`'s log functions, every text through `inert`. */
+const out = {
+    info(text) {
+        info(inert(text));
+    },
+    debug(text) {
+        core_debug(inert(text, { multiline: true }));
+    },
+    notice(text, props) {
+        notice(inert(text, { multiline: true }), properties(props));
+    },
+    warning(text, props) {
+        warning(inert(text, { multiline: true }), properties(props));
+    },
+    error(text, props) {
+        error(inert(text, { multiline: true }), properties(props));
+    },
+    /** Marks the step failed with one line. */
+    setFailed(text) {
+        setFailed(inert(text));
+    },
+};
+/** Octokit's logger, through `out`. */
+const clientLog = {
+    debug: (m) => out.debug(m),
+    info: (m) => out.info(m),
+    warn: (m) => out.warning(m),
+    error: (m) => out.error(m),
+};
+
+;// CONCATENATED MODULE: ./lib/report/impact-cost.js
+/** What each mode does to other sessions, in plain words. */
+const BLOCKS = {
+    'ACCESS SHARE': 'blocks only ACCESS EXCLUSIVE (schema changes)',
+    'ROW SHARE': 'blocks EXCLUSIVE and ACCESS EXCLUSIVE, not reads or writes',
+    'ROW EXCLUSIVE': 'blocks no reads or writes, only SHARE and stronger locks',
+    'SHARE UPDATE EXCLUSIVE': 'blocks schema changes and VACUUM, not reads or writes',
+    SHARE: 'blocks writes',
+    'SHARE ROW EXCLUSIVE': 'blocks writes',
+    EXCLUSIVE: 'blocks writes; reads go on',
+    'ACCESS EXCLUSIVE': 'blocks reads and writes',
+};
+/** The impact note's words: `ACCESS EXCLUSIVE on public.orders — blocks reads and writes; public.orders rewritten`. */
+function describeCost(locks, rewrites) {
+    return [
+        ...locks.map((l) => `${l.mode} on ${l.relation} — ${BLOCKS[l.mode] ?? 'see the PostgreSQL lock table'}`),
+        ...rewrites.map((t) => `${t} rewritten`),
+    ];
+}
 /** Locks weaker than this are left out of the note (they block no reads or writes). */
 const SHOWN_MODES = new Set(['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']);
 function costLines(impact) {
     const locks = (impact.locks ?? []).filter((l) => SHOWN_MODES.has(l.mode));
-    const lines = (0,impact_locks/* describeCost */.P9)(locks, impact.rewrites ?? []);
+    const lines = describeCost(locks, impact.rewrites ?? []);
     for (const loss of impact.data?.up ?? []) {
         lines.push(loss.what === 'column dropped'
             ? `⚠️ drops ${loss.table}.${loss.column ?? ''} (${loss.rows} value(s))`
@@ -70490,7 +70190,76 @@ function apiError(what, error) {
     });
 }
 
+;// CONCATENATED MODULE: ./lib/github/pulls.js
+
+
+function pulls_short(sha) {
+    return sha.slice(0, 7);
+}
+/** GitHub names (logins, repositories, branches) compare without case. */
+function sameName(a, b) {
+    return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+}
+/** Numbers of the pull requests GitHub associates with a commit (`GET /repos/{o}/{r}/commits/{sha}/pulls`). */
+async function pullRequestsOfCommit(octokit, where) {
+    try {
+        const pulls = await octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, {
+            owner: where.owner,
+            repo: where.repo,
+            commit_sha: where.sha,
+            per_page: 100,
+        });
+        return pulls.map((p) => p.number);
+    }
+    catch (error) {
+        throw apiError(`list the pull requests of commit ${pulls_short(where.sha)}`, error);
+    }
+}
+/**
+ * Checks that the pull request exists and has the commit as its head: same SHA and, when the event names
+ * them, the same head repository and branch (a pull request from a fork). When its head is another commit,
+ * the commit must be one the pull request had (GitHub lists the pull request for it): `superseded`.
+ * Anything else throws a one-line `GateError`.
+ */
+async function checkPullRequestHead(octokit, binding) {
+    const { owner, repo, pullNumber, headSha } = binding;
+    const refuse = (why) => new types/* GateError */.ue(`mode report: refusing to comment on pull request #${pullNumber}: ${why}`);
+    let pull;
+    try {
+        ({ data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber }));
+    }
+    catch (error) {
+        if (errorStatus(error) === 404)
+            throw refuse(`${owner}/${repo} has no such pull request`);
+        throw apiError(`read pull request ${owner}/${repo}#${pullNumber}`, error);
+    }
+    if (!sameName(pull.base.repo?.full_name, `${owner}/${repo}`)) {
+        throw refuse(`its base repository is ${pull.base.repo?.full_name ?? 'unknown'}, not ${owner}/${repo}`);
+    }
+    if (sameName(pull.head.sha, headSha)) {
+        const headRepo = pull.head.repo?.full_name ?? null;
+        if (binding.headRepository && !sameName(headRepo, binding.headRepository)) {
+            throw refuse(`its head comes from ${headRepo ?? 'a deleted repository'}, the run's from ${binding.headRepository}`);
+        }
+        if (binding.headBranch && pull.head.ref !== binding.headBranch) {
+            throw refuse(`its head branch is ${pull.head.ref}, the run's ${binding.headBranch}`);
+        }
+        return 'current';
+    }
+    let numbers = [];
+    try {
+        numbers = await pullRequestsOfCommit(octokit, { owner, repo, sha: headSha });
+    }
+    catch {
+        // Without the list the commit cannot be tied to the pull request: refused below.
+    }
+    if (numbers.includes(pullNumber))
+        return 'superseded';
+    throw refuse(`its head is ${pulls_short(pull.head.sha)}, not the run's head commit ${pulls_short(headSha)}`);
+}
+
 ;// CONCATENATED MODULE: ./lib/github/comment.js
+
 
 
 /** Author of comments made with the default `GITHUB_TOKEN`. */
@@ -70528,9 +70297,6 @@ async function resolveAuthorLogin(octokit) {
         throw apiError('read the token identity (GET /user)', error);
     }
 }
-function sameLogin(a, b) {
-    return a !== undefined && a.toLowerCase() === b.toLowerCase();
-}
 /**
  * Whether the body's first line is exactly the marker. A marker further down (quoted by someone, or text
  * copied from a migration into a report) does not count.
@@ -70554,7 +70320,7 @@ async function findComment(octokit, target) {
             for (const comment of response.data) {
                 if (found === null &&
                     startsWithMarker(comment.body, marker) &&
-                    sameLogin(comment.user?.login, author)) {
+                    sameName(comment.user?.login, author)) {
                     found = { id: comment.id, body: comment.body ?? '', url: comment.html_url };
                     done();
                 }
@@ -70765,73 +70531,6 @@ async function comment(report, octokit, p, ctx) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
-;// CONCATENATED MODULE: ./lib/github/pulls.js
-
-
-function pulls_short(sha) {
-    return sha.slice(0, 7);
-}
-function same(a, b) {
-    return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
-}
-/** Numbers of the pull requests GitHub associates with a commit (`GET /repos/{o}/{r}/commits/{sha}/pulls`). */
-async function pullRequestsOfCommit(octokit, where) {
-    try {
-        const pulls = await octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, {
-            owner: where.owner,
-            repo: where.repo,
-            commit_sha: where.sha,
-            per_page: 100,
-        });
-        return pulls.map((p) => p.number);
-    }
-    catch (error) {
-        throw apiError(`list the pull requests of commit ${pulls_short(where.sha)}`, error);
-    }
-}
-/**
- * Checks that the pull request exists and has the commit as its head: same SHA and, when the event names
- * them, the same head repository and branch (a pull request from a fork). When its head is another commit,
- * the commit must be one the pull request had (GitHub lists the pull request for it): `superseded`.
- * Anything else throws a one-line `GateError`.
- */
-async function checkPullRequestHead(octokit, binding) {
-    const { owner, repo, pullNumber, headSha } = binding;
-    const refuse = (why) => new types/* GateError */.ue(`mode report: refusing to comment on pull request #${pullNumber}: ${why}`);
-    let pull;
-    try {
-        ({ data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber }));
-    }
-    catch (error) {
-        if (errorStatus(error) === 404)
-            throw refuse(`${owner}/${repo} has no such pull request`);
-        throw apiError(`read pull request ${owner}/${repo}#${pullNumber}`, error);
-    }
-    if (!same(pull.base.repo?.full_name, `${owner}/${repo}`)) {
-        throw refuse(`its base repository is ${pull.base.repo?.full_name ?? 'unknown'}, not ${owner}/${repo}`);
-    }
-    if (same(pull.head.sha, headSha)) {
-        const headRepo = pull.head.repo?.full_name ?? null;
-        if (binding.headRepository && !same(headRepo, binding.headRepository)) {
-            throw refuse(`its head comes from ${headRepo ?? 'a deleted repository'}, the run's from ${binding.headRepository}`);
-        }
-        if (binding.headBranch && pull.head.ref !== binding.headBranch) {
-            throw refuse(`its head branch is ${pull.head.ref}, the run's ${binding.headBranch}`);
-        }
-        return 'current';
-    }
-    let numbers = [];
-    try {
-        numbers = await pullRequestsOfCommit(octokit, { owner, repo, sha: headSha });
-    }
-    catch {
-        // Without the list the commit cannot be tied to the pull request: refused below.
-    }
-    if (numbers.includes(pullNumber))
-        return 'superseded';
-    throw refuse(`its head is ${pulls_short(pull.head.sha)}, not the run's head commit ${pulls_short(headSha)}`);
-}
-
 // EXTERNAL MODULE: ./lib/discover/annotations.js
 var annotations = __nccwpck_require__(11469);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -80482,13 +80181,17 @@ function buildReport(input) {
  * `GateError` naming the file.
  */
 async function writeJsonReport(path, report) {
+    await writeReportFile(path, `${JSON.stringify((0,redact/* redactDeep */.KL)(report), null, 2)}\n`, 'JSON');
+}
+/** Writes a report file (its folder made when missing); a failure is a `GateError` naming the file. */
+async function writeReportFile(path, text, what) {
     try {
         await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-        await (0,promises_.writeFile)(path, `${JSON.stringify((0,redact/* redactDeep */.KL)(report), null, 2)}\n`, 'utf8');
+        await (0,promises_.writeFile)(path, text, 'utf8');
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new types/* GateError */.ue(`cannot write the JSON report to ${path}: ${reason}`, { cause: error });
+        throw new types/* GateError */.ue(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
     }
 }
 /** Exit status for a finished run: 0 when the gate passes, 1 when it fails. */
@@ -80509,7 +80212,7 @@ const reportSchema = object({
     migrations: array(object({
         name: schemas_string(),
         path: schemas_string(),
-        format: schemas_enum(['sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate']),
+        format: schemas_enum(types/* FORMATS */.hR),
         change: schemas_enum(['added', 'modified', 'deleted', 'renamed', 'unchanged']),
         requirements: names,
         requirementsSource: schemas_enum(['tag', 'pull-request', 'none']).optional(),
@@ -80637,9 +80340,6 @@ function withMismatches(roundtrip, migration, findings) {
 
 
 
-function stored_report_same(a, b) {
-    return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
-}
 /**
  * The commit the report must be about: the head of the run a `workflow_run` event reports on, else the
  * event's own head (a later job of the same pull_request run).
@@ -80658,7 +80358,7 @@ function bindToEvent(report, gh, inputs) {
         throw refuse(`the ${gh.eventName || 'unknown'} event names no head commit to check the report against`);
     if (!report.meta.headSha)
         throw refuse('the report names no head commit');
-    if (!stored_report_same(report.meta.headSha, head)) {
+    if (!sameName(report.meta.headSha, head)) {
         throw refuse(`it is about commit ${report.meta.headSha.slice(0, 12)}, the ${gh.eventName} event about ${head.slice(0, 12)}`);
     }
     const listed = gh.eventName === 'workflow_run' ? (gh.workflowRun?.pullNumbers ?? []) : [];
@@ -80731,10 +80431,10 @@ async function publishStoredReport(inputs, gh, workspace) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(38815);
-// EXTERNAL MODULE: ./lib/discover/formats/dialect-names.js
-var dialect_names = __nccwpck_require__(90151);
-// EXTERNAL MODULE: ./lib/discover/inside.js
-var inside = __nccwpck_require__(52219);
+// EXTERNAL MODULE: ./lib/config/dialects.js
+var dialects = __nccwpck_require__(20247);
+// EXTERNAL MODULE: ./lib/repository.js
+var repository = __nccwpck_require__(55411);
 ;// CONCATENATED MODULE: ./lib/config/defaults.js
 const SLUG = '[a-z0-9]+(?:_[a-z0-9]+)*';
 /** Naming presets by name; a `naming-pattern` that is none of these is read as a regex. */
@@ -80887,7 +80587,7 @@ async function loadConfigFile(cwd, file) {
     // A file of the repository (the default, or one named below the working directory) that leads out of it
     // is refused unread; a path the caller names outside is theirs to choose.
     const own = file === null || !((0,external_node_path_.isAbsolute)(file) || /^\.\.(?:[\\/]|$)/.test(file));
-    const where = own ? await (0,inside/* containment */.R7)(await (0,inside/* repositoryRoot */.Hn)(cwd), path) : null;
+    const where = own ? await (0,repository/* containment */.R7)(await (0,repository/* repositoryRoot */.Hn)(cwd), path) : null;
     if (where?.inside === false) {
         throw new types/* GateError */.ue(`the configuration file ${file ?? CONFIG_FILE} ${where.message}`);
     }
@@ -80925,7 +80625,7 @@ async function loadConfigFile(cwd, file) {
     }
     return parsed.data;
 }
-const FORMATS = ['auto', 'sql', 'umzug', 'alembic', 'sequelize', 'knex', 'node-pg-migrate'];
+const FORMAT_SETTINGS = ['auto', ...types/* FORMATS */.hR];
 const DATABASES = ['auto', 'embedded', 'container', 'url', 'sqlite'];
 const LEVELS = ['error', 'warning'];
 function load_oneOf(key, value, allowed) {
@@ -80993,11 +80693,11 @@ function resolveConfig(baseCwd, ...sources) {
         });
     }
     if (s.format)
-        config.format = load_oneOf('format', s.format, FORMATS);
+        config.format = load_oneOf('format', s.format, FORMAT_SETTINGS);
     if (s.dialect) {
-        const dialect = (0,dialect_names/* canonicalDialect */.BM)(s.dialect.trim());
+        const dialect = (0,dialects/* canonicalDialect */.B)(s.dialect.trim());
         if (!dialect) {
-            throw new types/* GateError */.ue(`dialect must be one of ${(0,dialect_names/* knownDialects */.tp)().join(', ')}; got '${s.dialect}'`);
+            throw new types/* GateError */.ue(`dialect must be one of ${(0,dialects/* knownDialects */.t)().join(', ')}; got '${s.dialect}'`);
         }
         config.dialect = dialect;
     }
@@ -81384,6 +81084,7 @@ var parser_lib = __nccwpck_require__(5429);
 
 
 
+
 const KNEXFILES = [
     'knexfile.js',
     'knexfile.cjs',
@@ -81404,7 +81105,7 @@ async function toolConventions(cwd) {
     const rc = await read('.sequelizerc');
     if (rc !== null) {
         const dir = stringProperty(rc, 'migrations-path', cwd);
-        found.push({ tool: 'sequelize', dir: dir && relative(cwd, dir), table: null, source: '.sequelizerc' });
+        found.push({ tool: 'sequelize', dir: dir && (0,repository/* relativeDir */.A3)(cwd, dir), table: null, source: '.sequelizerc' });
     }
     for (const name of KNEXFILES) {
         const text = await read(name);
@@ -81415,7 +81116,7 @@ async function toolConventions(cwd) {
         const schema = stringProperty(text, 'schemaName', null);
         found.push({
             tool: 'knex',
-            dir: dir && relative(cwd, dir),
+            dir: dir && (0,repository/* relativeDir */.A3)(cwd, dir),
             table: table && `${schema ?? 'public'}.${table}`,
             source: name,
         });
@@ -81425,16 +81126,12 @@ async function toolConventions(cwd) {
     if (pgm) {
         found.push({
             tool: 'node-pg-migrate',
-            dir: pgm.dir && relative(cwd, external_node_path_.resolve(cwd, pgm.dir)),
+            dir: pgm.dir && (0,repository/* relativeDir */.A3)(cwd, external_node_path_.resolve(cwd, pgm.dir)),
             table: pgm.table && `${pgm.schema ?? 'public'}.${pgm.table}`,
             source: pgm.source,
         });
     }
     return found;
-}
-function relative(cwd, dir) {
-    const rel = external_node_path_.relative(cwd, external_node_path_.resolve(cwd, dir)).split(external_node_path_.sep).join('/');
-    return rel === '' ? '.' : rel;
 }
 async function nodePgMigrateSettings(read) {
     const config = await read('config/default.json');
@@ -81556,8 +81253,272 @@ function staticString(node, cwd) {
 
 // EXTERNAL MODULE: ./lib/discover/formats/tools.js
 var tools = __nccwpck_require__(76995);
-// EXTERNAL MODULE: ./lib/discover/git.js
-var git = __nccwpck_require__(39871);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(31421);
+;// CONCATENATED MODULE: ./lib/discover/git.js
+
+
+
+
+const GIT_ENV = {
+    // Read-only: never let git refresh and rewrite the index while we look.
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+};
+function git(cwd, args, input) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.execFile)('git', ['-c', 'core.quotepath=false', ...args], { cwd, env: { ...process.env, ...GIT_ENV }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+            if (error && typeof error.code !== 'number') {
+                reject(error.code === 'ENOENT'
+                    ? new types/* GateError */.ue(`git is not installed or not on PATH: --base needs git to compare with the base ref`, {
+                        cause: error,
+                    })
+                    : new types/* GateError */.ue(`cannot run git in '${cwd}': ${error.message.split('\n')[0]}`, {
+                        cause: error,
+                    }));
+                return;
+            }
+            resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+        });
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(input ?? '');
+    });
+}
+/** Runs git and returns its stdout; a failure becomes a one-line `GateError` starting with `what`. */
+async function gitOk(cwd, args, what, input) {
+    const result = await git(cwd, args, input);
+    if (result.code !== 0)
+        throw new types/* GateError */.ue(`${what}: ${firstLine(result.stderr) || `git ${args[0]} failed`}`);
+    return result.stdout;
+}
+function firstLine(text) {
+    return (text
+        .split('\n')
+        .map((l) => l.replace(/^(fatal|error):\s*/, '').trim())
+        .find((l) => l.length > 0) ?? '');
+}
+/**
+ * The merge base of `baseRef` and `HEAD` in the repository at `cwd`, as a commit SHA. Tries `origin/<ref>`
+ * when `<ref>` is not a local ref. A missing ref, a shallow clone without the history, or a directory that
+ * is not a git repository is a one-line `GateError` saying what to do.
+ */
+async function resolveBase(cwd, baseRef) {
+    if (baseRef.trim() === '' || baseRef.startsWith('-')) {
+        throw new types/* GateError */.ue(`base ref '${baseRef}' is not a valid git ref`);
+    }
+    const inside = await git(cwd, ['rev-parse', '--is-inside-work-tree']);
+    if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
+        const dubious = /dubious ownership/i.test(inside.stderr);
+        throw new types/* GateError */.ue(dubious
+            ? `git refuses to read '${cwd}' (dubious ownership): run 'git config --global --add safe.directory ${cwd}'`
+            : `'${cwd}' is not inside a git repository: --base '${baseRef}' needs the repository's history (run in a clone, or drop --base)`);
+    }
+    const shallow = async () => (await git(cwd, ['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+    const candidates = [baseRef];
+    if (!baseRef.startsWith('refs/') && !baseRef.startsWith('origin/') && !/^[0-9a-f]{40,64}$/i.test(baseRef)) {
+        candidates.push(`origin/${baseRef}`);
+    }
+    let baseSha = null;
+    for (const candidate of candidates) {
+        const result = await git(cwd, ['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
+        if (result.code === 0 && result.stdout.trim()) {
+            baseSha = result.stdout.trim();
+            break;
+        }
+    }
+    if (!baseSha) {
+        const head = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+        if (head.code !== 0) {
+            throw new types/* GateError */.ue(`the repository at '${cwd}' has no commit yet (HEAD): commit before comparing with '${baseRef}'`);
+        }
+        const tried = candidates.map((c) => `'${c}'`).join(' and ');
+        throw new types/* GateError */.ue(`base ref '${baseRef}' not found in this ${(await shallow()) ? 'shallow ' : ''}clone (tried ${tried}): ` +
+            (await missingRefAdvice(cwd, baseRef, await shallow())));
+    }
+    const mergeBase = await git(cwd, ['merge-base', baseSha, 'HEAD']);
+    if (mergeBase.code !== 0 || !mergeBase.stdout.trim()) {
+        throw new types/* GateError */.ue((await shallow())
+            ? `no merge base of '${baseRef}' and HEAD in this shallow clone: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')`
+            : `'${baseRef}' and HEAD share no history: pick a base ref that HEAD descends from`);
+    }
+    return mergeBase.stdout.trim();
+}
+/** How long asking a remote whether it has a ref may take before the advice says "if it has it". */
+const LS_REMOTE_TIMEOUT_MS = 10_000;
+/**
+ * Whether `remote` has a branch or tag `name`: true, false, or null when the remote cannot be asked (offline,
+ * credentials needed, too slow). Never prompts.
+ */
+function remoteHasRef(cwd, remote, name) {
+    return new Promise((resolve) => {
+        (0,external_node_child_process_.execFile)('git', ['ls-remote', '--exit-code', '--heads', '--tags', remote, name], {
+            cwd,
+            timeout: LS_REMOTE_TIMEOUT_MS,
+            env: {
+                ...process.env,
+                ...GIT_ENV,
+                GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+            },
+        }, (error) => {
+            if (!error)
+                resolve(true);
+            else
+                resolve(error.code === 2 ? false : null);
+        });
+    });
+}
+/**
+ * What to do about a base ref that is not in the clone. Fetching is suggested only when a remote has the ref
+ * or cannot be asked; otherwise the advice names the branches that do exist.
+ */
+async function missingRefAdvice(cwd, baseRef, shallow) {
+    const remotes = (await git(cwd, ['remote'])).stdout.split('\n').filter(Boolean);
+    const refs = await git(cwd, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes']);
+    const known = refs.stdout
+        .split('\n')
+        .filter((r) => r && !r.endsWith('/HEAD') && !remotes.includes(r))
+        .slice(0, 6);
+    const existing = known.length > 0 ? ` (branches here: ${known.join(', ')})` : '';
+    if (remotes.length === 0) {
+        return `this repository has no remote to fetch it from; name one of its branches, tags or commits${existing}`;
+    }
+    const remote = remotes.includes('origin') ? 'origin' : remotes[0];
+    const escaped = remote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const short = baseRef.replace(new RegExp(`^(refs/heads/|refs/tags/|refs/remotes/${escaped}/|${escaped}/)`), '');
+    const fetch = `fetch it with 'git fetch ${remote} ${short}'${shallow ? " or check out with 'fetch-depth: 0'" : ''}`;
+    if (/^[0-9a-f]{7,64}$/i.test(short)) {
+        return shallow
+            ? `the commit may lie beyond this shallow clone's history: check out with 'fetch-depth: 0' (or run 'git fetch --unshallow')`
+            : `if ${remote} has that commit, run 'git fetch ${remote}'`;
+    }
+    const has = await remoteHasRef(cwd, remote, short);
+    if (has === true)
+        return `${remote} has it: ${fetch}`;
+    if (has === null)
+        return `if ${remote} has it, ${fetch}`;
+    return `${remote} has no branch or tag '${short}' either; name one that exists${existing}`;
+}
+/** Normalizes a directory for use as a git pathspec relative to `cwd`. */
+function pathspec(dir) {
+    const clean = dir.replace(/\\/g, '/').replace(/\/+$/, '');
+    return clean === '' || clean === '.' ? '.' : clean;
+}
+/**
+ * Files under `dirs` that differ between `mergeBase` and the working tree (committed, staged, unstaged and
+ * untracked changes), with renames detected (`-M`). An untracked file whose content equals a deleted file
+ * counts as that file renamed. Paths are relative to `cwd`.
+ */
+async function changedFiles(cwd, mergeBase, dirs) {
+    const specs = ['--', ...dirs.map(pathspec)];
+    const [diff, untracked] = await Promise.all([
+        gitOk(cwd, [
+            'diff',
+            '--no-ext-diff',
+            '--no-textconv',
+            '--raw',
+            '--no-abbrev',
+            '-z',
+            '-M',
+            '--relative',
+            mergeBase,
+            ...specs,
+        ], 'cannot compare the working tree with the base'),
+        gitOk(cwd, ['ls-files', '-z', '--others', '--exclude-standard', ...specs], 'cannot list untracked files'),
+    ]);
+    const changes = [];
+    const deletedBlobs = new Map();
+    const fields = diff.split('\0');
+    for (let i = 0; i < fields.length; i++) {
+        const header = fields[i];
+        if (!header.startsWith(':'))
+            continue;
+        const [, , oldBlob, , status = ''] = header.slice(1).split(' ');
+        const letter = status[0];
+        if (letter === 'R' || letter === 'C') {
+            const from = fields[++i];
+            const to = fields[++i];
+            changes.push(letter === 'R'
+                ? { status: 'renamed', path: to, previousPath: from }
+                : { status: 'added', path: to, previousPath: null });
+            continue;
+        }
+        const file = fields[++i];
+        if (letter === 'A')
+            changes.push({ status: 'added', path: file, previousPath: null });
+        else if (letter === 'D') {
+            const change = { status: 'deleted', path: file, previousPath: null };
+            changes.push(change);
+            if (oldBlob)
+                deletedBlobs.set(oldBlob, change);
+        }
+        else
+            changes.push({ status: 'modified', path: file, previousPath: null });
+    }
+    const newFiles = untracked.split('\0').filter((f) => f.length > 0);
+    if (newFiles.length === 0)
+        return changes;
+    const renamedFrom = new Map();
+    // A symbolic link is compared by its link text, as git stores it: never hashed through (that would read
+    // its target, which may lie outside the repository).
+    const links = await Promise.all(newFiles.map((f) => (0,promises_.lstat)(external_node_path_.resolve(cwd, f)).then((s) => s.isSymbolicLink(), () => true)));
+    const hashable = newFiles.filter((f, i) => !f.includes('\n') && !links[i]);
+    if (deletedBlobs.size > 0 && hashable.length > 0) {
+        const hashes = (await gitOk(cwd, ['hash-object', '--stdin-paths'], 'cannot hash untracked files', hashable.map((f) => external_node_path_.resolve(cwd, f)).join('\n') + '\n')).split('\n');
+        hashable.forEach((file, index) => {
+            const deleted = deletedBlobs.get(hashes[index]?.trim() ?? '');
+            if (deleted && deleted.status === 'deleted') {
+                renamedFrom.set(file, deleted);
+                deletedBlobs.delete(hashes[index].trim());
+            }
+        });
+    }
+    for (const file of newFiles) {
+        const deleted = renamedFrom.get(file);
+        if (deleted) {
+            changes.splice(changes.indexOf(deleted), 1);
+            changes.push({ status: 'renamed', path: file, previousPath: deleted.path });
+        }
+        else {
+            changes.push({ status: 'added', path: file, previousPath: null });
+        }
+    }
+    return changes;
+}
+/**
+ * Paths (relative to `cwd`) of the files directly inside `dir` at commit `mergeBase` (with `nested`, also those
+ * one folder down: a folder per migration); empty when `dir` did not exist.
+ */
+async function listFilesAtBase(cwd, mergeBase, dir, nested = false) {
+    const spec = pathspec(dir);
+    const output = await gitOk(cwd, ['ls-tree', '-z', ...(nested ? ['-r'] : []), mergeBase, '--', spec === '.' ? './' : `${spec}/`], `cannot list '${dir}' on the base`);
+    const prefix = spec === '.' ? '' : `${spec}/`;
+    const files = [];
+    for (const entry of output.split('\0')) {
+        const tab = entry.indexOf('\t');
+        if (tab === -1)
+            continue;
+        const [, type] = entry.slice(0, tab).split(' ');
+        const file = entry.slice(tab + 1);
+        if (type !== 'blob')
+            continue;
+        if (nested && (file.slice(prefix.length).match(/\//g)?.length ?? 0) > 1)
+            continue;
+        files.push(file);
+    }
+    return files;
+}
+/** The commit SHA of HEAD in the repository at `cwd`, or null outside a repository or before the first commit. */
+async function headSha(cwd) {
+    try {
+        const result = await git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+        return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : null;
+    }
+    catch {
+        return null;
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/discover/nothing-found.js
 
 
@@ -81728,20 +81689,20 @@ async function findUnsupported(names, read) {
  */
 async function discover(config, options = {}) {
     const conventions = await toolConventions(config.cwd);
-    const dirs = (await conventionalDirs(config, conventions)).map((dir) => relativeDir(config.cwd, dir));
+    const dirs = (await conventionalDirs(config, conventions)).map((dir) => (0,repository/* relativeDir */.A3)(config.cwd, dir));
     let base = null;
     if (config.base) {
-        const sha = options.baseSha ?? (await (0,git/* resolveBase */.gU)(config.cwd, config.base));
+        const sha = options.baseSha ?? (await resolveBase(config.cwd, config.base));
         const changes = options.changes
             ? options.changes.filter((c) => dirs.some((d) => d === '.' || inDir(c.path, d) || inDir(c.previousPath, d)))
-            : await (0,git/* changedFiles */.Y_)(config.cwd, sha, dirs);
+            : await changedFiles(config.cwd, sha, dirs);
         base = {
             sha,
             changes: new Map(changes.map((c) => [c.path, c])),
             renamedFrom: new Map(changes.filter((c) => c.previousPath).map((c) => [c.previousPath, c])),
         };
     }
-    const root = await (0,inside/* repositoryRoot */.Hn)(config.cwd);
+    const root = await (0,repository/* repositoryRoot */.Hn)(config.cwd);
     const sets = [];
     for (const dir of dirs)
         sets.push(await discoverDirectory(config, dir, base, root));
@@ -81769,13 +81730,9 @@ function inDir(path, dir) {
     return (path !== null && path.startsWith(`${dir}/`) && (path.slice(dir.length + 1).match(/\//g)?.length ?? 0) <= 1);
 }
 /** `dir` relative to `cwd`, `/`-separated, without trailing slash (`.` for `cwd` itself). */
-function relativeDir(cwd, dir) {
-    const rel = external_node_path_.relative(cwd, external_node_path_.resolve(cwd, dir)).split(external_node_path_.sep).join('/');
-    return rel === '' ? '.' : rel;
-}
 async function discoverDirectory(config, dir, base, root) {
     const absDir = external_node_path_.resolve(config.cwd, dir);
-    const where = await (0,inside/* containment */.R7)(root, absDir);
+    const where = await (0,repository/* containment */.R7)(root, absDir);
     if (where.inside === false) {
         // Nothing in it is listed or read; the parse-error fails the gate.
         const format = config.format === 'auto' ? 'sql' : config.format;
@@ -81810,7 +81767,7 @@ async function discoverDirectory(config, dir, base, root) {
     ]);
     const detected = (0,detect/* detectFormat */.Tz)(files, dir, forced, folders.map((f) => f.name));
     const baseFiles = base
-        ? await (0,git/* listFilesAtBase */.Yx)(config.cwd, base.sha, dir, detected?.dialect === 'folder')
+        ? await listFilesAtBase(config.cwd, base.sha, dir, detected?.dialect === 'folder')
         : null;
     let format;
     let migrations;
@@ -83506,7 +83463,7 @@ async function scanForbidden(config) {
         for (const file of filesByPattern[index])
             patternsByFile.set(file, [...(patternsByFile.get(file) ?? []), p]);
     });
-    const root = await (0,inside/* repositoryRoot */.Hn)(config.cwd);
+    const root = await (0,repository/* repositoryRoot */.Hn)(config.cwd);
     const files = [...patternsByFile.keys()].sort();
     const findings = [];
     for (let start = 0; start < files.length; start += READ_CONCURRENCY) {
@@ -83517,7 +83474,7 @@ async function scanForbidden(config) {
 }
 async function scanFile(cwd, root, file, patterns) {
     // Only files inside the repository are policy; one whose real path leaves it is not read.
-    const where = await (0,inside/* containment */.R7)(root, external_node_path_.join(cwd, file));
+    const where = await (0,repository/* containment */.R7)(root, external_node_path_.join(cwd, file));
     if (where.inside !== true)
         return [];
     const read = await readText(where.real);
@@ -83570,8 +83527,8 @@ async function scanFile(cwd, root, file, patterns) {
  * when the configuration names files, and returns the report. Throws `GateError` for exit-2 conditions.
  */
 async function runGate(config, options) {
-    registerDatabasePassword(config.databaseUrl);
-    registerDatabasePassword(config.baselineDatabase);
+    (0,redact/* registerUrlPassword */.M1)(config.databaseUrl);
+    (0,redact/* registerUrlPassword */.M1)(config.baselineDatabase);
     try {
         return await gate(config, options);
     }
@@ -83589,7 +83546,7 @@ async function gate(config, options) {
     const started = Date.now();
     const progress = (line) => options.progress?.((0,redact/* redact */.E$)(line));
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
-    const baseSha = config.base ? await (0,git/* resolveBase */.gU)(config.cwd, config.base) : null;
+    const baseSha = config.base ? await resolveBase(config.cwd, config.base) : null;
     progress(`[discover] ${config.dirs.join(', ')}${config.base ? ` against ${config.base}` : ''}`);
     const sets = await discover(config, { changes: options.changes, baseSha: baseSha ?? undefined });
     refuseReportOverInput(config, sets);
@@ -83614,13 +83571,24 @@ async function gate(config, options) {
         const kept = sets.filter((s) => !refused.includes(s));
         const runnable = kept.map((s) => untilUnsupported(s, notes));
         const cut = runnable.some((s, i) => s !== kept[i]);
-        const skipBaseline = config.baselineSchema !== null && (baselineOutside !== null || refused.length > 0 || cut);
-        if (skipBaseline && !baselineOutside) {
-            notes.push(`the baseline check of ${config.baselineSchema} was skipped: a migration directory was ` +
+        // A baseline (file or live database) compares with every migration applied: not with a shortened history.
+        const shortened = refused.length > 0 || cut;
+        const skipSchema = config.baselineSchema !== null && (baselineOutside !== null || shortened);
+        const skipDatabase = config.baselineDatabase !== null && shortened;
+        const skipped = [
+            ...(skipSchema && !baselineOutside ? [config.baselineSchema] : []),
+            ...(skipDatabase ? ['baseline-database'] : []),
+        ];
+        if (skipped.length > 0) {
+            notes.push(`the baseline check of ${skipped.join(' and ')} was skipped: a migration directory was ` +
                 (refused.length > 0 ? 'skipped' : 'not run to its end'));
         }
-        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(624), __nccwpck_require__.e(392)]).then(__nccwpck_require__.bind(__nccwpck_require__, 99135));
-        const outcome = await runRoundTrips(runnable, skipBaseline ? { ...config, baselineSchema: null } : config, {
+        const { runRoundTrips } = await Promise.all(/* import() */[__nccwpck_require__.e(624), __nccwpck_require__.e(310)]).then(__nccwpck_require__.bind(__nccwpck_require__, 71369));
+        const outcome = await runRoundTrips(runnable, {
+            ...config,
+            ...(skipSchema ? { baselineSchema: null } : {}),
+            ...(skipDatabase ? { baselineDatabase: null } : {}),
+        }, {
             progress: (line) => progress(`[round-trip ${elapsed()}] ${line}`),
             changedFiles: (files) => touched(config, baseSha, options.changes, files),
         });
@@ -83633,7 +83601,7 @@ async function gate(config, options) {
         command: options.command,
         base: config.base,
         baseSha,
-        headSha: options.markdown?.headSha ?? (await (0,git/* headSha */.xF)(config.cwd)),
+        headSha: options.markdown?.headSha ?? (await headSha(config.cwd)),
         database,
         sets,
         results,
@@ -83645,7 +83613,7 @@ async function gate(config, options) {
     if (config.jsonPath)
         await writeJsonReport(config.jsonPath, report);
     if (config.markdownPath)
-        await writeMarkdownReport(config.markdownPath, (0,redact/* redact */.E$)(renderMarkdown(report, options.markdown ?? {})));
+        await writeReportFile(config.markdownPath, (0,redact/* redact */.E$)(renderMarkdown(report, options.markdown ?? {})), 'Markdown');
     progress(`[done] ${report.verdict} in ${elapsed()}`);
     return report;
 }
@@ -83665,7 +83633,7 @@ async function touched(config, baseSha, changes, files) {
     const inside = files.filter((f) => !f.startsWith('../') && !f.startsWith('/'));
     if (inside.length === 0)
         return new Set();
-    return new Set((await (0,git/* changedFiles */.Y_)(config.cwd, baseSha, inside)).map((c) => c.path));
+    return new Set((await changedFiles(config.cwd, baseSha, inside)).map((c) => c.path));
 }
 /**
  * The set as far as the round-trip can run it: up to its first unsupported migration (a note says where it
@@ -83681,31 +83649,11 @@ function untilUnsupported(set, notes) {
         (rest > 0 ? `: ${rest} changed migration(s) after it were not run` : ''));
     return { ...set, migrations: set.migrations.slice(0, stop) };
 }
-/** The password of the server URL is a secret of this run from the start: `redact` removes it from every output. */
-function registerDatabasePassword(url) {
-    if (!url)
-        return;
-    let password;
-    try {
-        password = new URL(url).password;
-    }
-    catch {
-        // Not a URL: the configuration refuses it; the URL-shape redaction still covers what it holds.
-        return;
-    }
-    (0,redact/* addSecret */.Ck)(password);
-    try {
-        (0,redact/* addSecret */.Ck)(decodeURIComponent(password));
-    }
-    catch {
-        // An invalid escape: the password is used as written.
-    }
-}
 /** A `parse-error` when the baseline schema's real path leaves the repository (it is then never read). */
 async function baselineLeavesRepository(config) {
     if (!config.baselineSchema)
         return null;
-    const where = await (0,inside/* containment */.R7)(await (0,inside/* repositoryRoot */.Hn)(config.cwd), (0,external_node_path_.resolve)(config.cwd, config.baselineSchema));
+    const where = await (0,repository/* containment */.R7)(await (0,repository/* repositoryRoot */.Hn)(config.cwd), (0,external_node_path_.resolve)(config.cwd, config.baselineSchema));
     if (where.inside !== false)
         return null;
     return {
@@ -83757,17 +83705,6 @@ async function checkReportPaths(config) {
             const reason = error instanceof Error ? error.message : String(error);
             throw new types/* GateError */.ue(`cannot write the ${what} report to ${path}: ${reason}`, { cause: error });
         }
-    }
-}
-/** Writes the Markdown report, creating the folder; a failure is a `GateError` naming the file. */
-async function writeMarkdownReport(path, text) {
-    try {
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-        await (0,promises_.writeFile)(path, text, 'utf8');
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new types/* GateError */.ue(`cannot write the Markdown report to ${path}: ${reason}`, { cause: error });
     }
 }
 
@@ -83954,27 +83891,14 @@ function readGitHubContext(env = process.env) {
 
 
 
-/** The password of a PostgreSQL URL (user part or `password=` parameter), decoded; null when it has none. */
-function urlPassword(value) {
-    if (!value || !/^postgres(?:ql)?:\/\//i.test(value))
-        return null;
-    try {
-        const url = new URL(value);
-        const password = url.password ? decodeURIComponent(url.password) : url.searchParams.get('password');
-        return password || null;
-    }
-    catch {
-        return null;
-    }
-}
 /**
  * The run's secrets (the token, the database passwords) are registered with the redaction and, through it,
  * with the runner, which masks them in the log.
  */
 function registerSecrets(inputs) {
     (0,redact/* addSecret */.Ck)(inputs.token);
-    (0,redact/* addSecret */.Ck)(urlPassword(inputs.settings['database-url']));
-    (0,redact/* addSecret */.Ck)(urlPassword(inputs.settings.database));
+    (0,redact/* registerUrlPassword */.M1)(inputs.settings['database-url']);
+    (0,redact/* registerUrlPassword */.M1)(inputs.settings.database);
     (0,redact/* addSecret */.Ck)(process.env.PGPASSWORD);
 }
 /** The Action: reads inputs and the event, runs the gate, publishes comment, summary, annotations and outputs. */
@@ -84294,7 +84218,7 @@ async function listDirectory(absDir, relDir) {
 }
 async function chooseLayout(config, absDir, relDir, slug, hasEntries) {
     const detected = hasEntries
-        ? await (0,detect/* detectDirectoryFormat */.Us)(absDir, relDir, 'auto', await (0,inside/* repositoryRoot */.Hn)(config.cwd))
+        ? await (0,detect/* detectDirectoryFormat */.Us)(absDir, relDir, 'auto', await (0,repository/* repositoryRoot */.Hn)(config.cwd))
         : null;
     if (detected && config.format !== 'auto' && detected.format !== config.format) {
         throw new types/* GateError */.ue(`${relDir} holds ${detected.format} migrations, but the format is set to ${config.format}`);
