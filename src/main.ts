@@ -14,7 +14,6 @@ import { readGitHubContext, type GitHubContext } from './github/context.js';
 import { addSecret, onSecret, registerUrlPassword } from './redact.js';
 import { GateError } from './types.js';
 
-
 /**
  * The run's secrets (the token, the database passwords) are registered with the redaction and, through it,
  * with the runner, which masks them in the log.
