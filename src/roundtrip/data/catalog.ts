@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../snapshot/model.js';
 import { notExtensionMember, userSchema } from '../snapshot/sql.js';
+import { quoteIdent, quoteLiteral } from '../sql-text.js';
 
 export interface ColumnInfo {
   attnum: number;
@@ -50,14 +51,6 @@ export interface TableInfo extends TableShape {
   relfilenode: number;
   columns: ColumnInfo[];
   foreignKeys: ForeignKey[];
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 const TABLES_SQL = `

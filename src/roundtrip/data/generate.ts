@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '../snapshot/model.js';
 import type { ColumnInfo, ForeignKey, TableInfo } from './catalog.js';
-import { quoteIdent, quoteLiteral } from './catalog.js';
+import { quoteIdent, quoteLiteral } from '../sql-text.js';
 import { scalarChunks } from './rows.js';
 
 /** How many rows a table should hold before up. */

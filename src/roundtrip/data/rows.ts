@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '../snapshot/model.js';
 import type { TableShape } from './catalog.js';
-import { quoteIdent } from './catalog.js';
+import { quoteIdent } from '../sql-text.js';
 
 /** Rows read per table; a table with more is `capped`. */
 export const ROW_LIMIT = 1000;

@@ -3,7 +3,14 @@ import type { Migration } from '../../types.js';
 import { StepError } from '../types.js';
 import type { Direction, FormatExecutor, StepContext } from '../types.js';
 import { exported } from './project-package.js';
-import { loadMigration, rollbackQuietly, serverVersion, stepError, toolPackage } from './tool-module.js';
+import {
+  loadMigration,
+  stepFunction,
+  rollbackQuietly,
+  serverVersion,
+  stepError,
+  toolPackage,
+} from './tool-module.js';
 
 /** The parts of a knex instance the gate touches. */
 interface KnexInstance {
@@ -42,10 +49,7 @@ type KnexMigrationFn = (knex: unknown) => unknown;
 export const knexExecutor: FormatExecutor = {
   async run(migration: Migration, direction: Direction, ctx: StepContext): Promise<void> {
     const loaded = await loadMigration(migration, direction, ctx);
-    const fn = loaded.exports[direction];
-    if (typeof fn !== 'function') {
-      throw new StepError(`the module exports no '${direction}' function`, loaded.relPath, null);
-    }
+    const fn = stepFunction(loaded, direction);
     const pkg = await toolPackage('knex', loaded, ctx);
     const factory = exported<KnexFactory>(pkg.module, 'knex', 'default');
     if (typeof factory !== 'function') {

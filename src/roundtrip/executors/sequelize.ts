@@ -3,7 +3,14 @@ import type { Migration } from '../../types.js';
 import { StepError } from '../types.js';
 import type { Direction, FormatExecutor, StepContext } from '../types.js';
 import { exported } from './project-package.js';
-import { loadMigration, rollbackQuietly, serverVersion, stepError, toolPackage } from './tool-module.js';
+import {
+  loadMigration,
+  stepFunction,
+  rollbackQuietly,
+  serverVersion,
+  stepError,
+  toolPackage,
+} from './tool-module.js';
 
 /** The parts of Sequelize's API the gate touches. */
 interface SequelizeInstance {
@@ -49,10 +56,7 @@ type SequelizeMigrationFn = (queryInterface: unknown, Sequelize: unknown) => unk
 export const sequelizeExecutor: FormatExecutor = {
   async run(migration: Migration, direction: Direction, ctx: StepContext): Promise<void> {
     const loaded = await loadMigration(migration, direction, ctx);
-    const fn = loaded.exports[direction];
-    if (typeof fn !== 'function') {
-      throw new StepError(`the module exports no '${direction}' function`, loaded.relPath, null);
-    }
+    const fn = stepFunction(loaded, direction);
     const pkg = await toolPackage('sequelize', loaded, ctx);
     const Sequelize = exported<SequelizeClass>(pkg.module, 'Sequelize', 'default');
     if (typeof Sequelize !== 'function') {

@@ -70,3 +70,12 @@ export async function serverVersion(client: pg.Client): Promise<string> {
 export async function rollbackQuietly(client: pg.Client): Promise<void> {
   await client.query('ROLLBACK').catch(() => undefined);
 }
+
+/** The module's `up` or `down` function; a module without it fails the step. */
+export function stepFunction(loaded: LoadedMigration, direction: Direction): (...args: unknown[]) => unknown {
+  const fn = loaded.exports[direction];
+  if (typeof fn !== 'function') {
+    throw new StepError(`the module exports no '${direction}' function`, loaded.relPath, null);
+  }
+  return fn as (...args: unknown[]) => unknown;
+}

@@ -43,10 +43,6 @@ export function urlForDatabase(url: string, name: string): string {
   }
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** A new scratch database name: `migration_gate_` + 12 random characters. */
 export function scratchName(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';

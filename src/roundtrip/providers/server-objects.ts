@@ -1,6 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SCRATCH_PREFIX, quoteIdent, scratchName } from './pg-connect.js';
+import { SCRATCH_PREFIX, scratchName } from './pg-connect.js';
+import { quoteIdent } from '../sql-text.js';
 import { errorText } from '../../types.js';
 
 /**

@@ -3,14 +3,7 @@ import { addSecret, registerUrlPassword } from '../../redact.js';
 import { GateError, errorText } from '../../types.js';
 import type { DatabaseInfo } from '../../types.js';
 import type { DatabaseProvider, ScratchDatabase, StepAccess } from '../types.js';
-import {
-  CONNECT_TIMEOUT_MS,
-  connectClient,
-  displayUrl,
-  quoteIdent,
-  scratchName,
-  scrubSecrets,
-} from './pg-connect.js';
+import { CONNECT_TIMEOUT_MS, connectClient, displayUrl, scratchName, scrubSecrets } from './pg-connect.js';
 import {
   ClusterTracker,
   createRunRole,
@@ -22,6 +15,7 @@ import {
 } from './server-objects.js';
 import type { RunRole } from './server-objects.js';
 import { UrlScratch } from './url-scratch.js';
+import { quoteIdent } from '../sql-text.js';
 
 export {
   SCRATCH_PREFIX,

@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { objectKey, type SchemaObject, type Snapshot } from '../snapshot/model.js';
+import { quoteIdent } from '../sql-text.js';
 
 /**
  * A SQLite database's schema as a snapshot of the same model as PostgreSQL's: tables, columns (type, NOT NULL,
@@ -33,10 +34,6 @@ export function normalizeSql(sql: string | null): string | null {
     .trim();
 }
 
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** Options: tables left out with everything attached (bare names, or `main.`/`public.` qualified). */
 export interface SqliteSnapshotOptions {
   excludeTables?: string[];
@@ -56,7 +53,7 @@ export function sqliteSnapshot(db: DatabaseSync, options: SqliteSnapshotOptions 
     if (skip(row.tbl_name)) continue;
     const table = `main.${row.tbl_name}`;
     if (row.type === 'table') {
-      const list = db.prepare(`PRAGMA main.table_list(${quote(row.name)})`).get() as
+      const list = db.prepare(`PRAGMA main.table_list(${quoteIdent(row.name)})`).get() as
         { wr: number; strict: number } | undefined;
       add({
         kind: 'table',
@@ -65,7 +62,7 @@ export function sqliteSnapshot(db: DatabaseSync, options: SqliteSnapshotOptions 
         table: null,
         props: { without_rowid: list?.wr === 1, strict: list?.strict === 1 },
       });
-      const columns = db.prepare(`PRAGMA main.table_xinfo(${quote(row.name)})`).all() as {
+      const columns = db.prepare(`PRAGMA main.table_xinfo(${quoteIdent(row.name)})`).all() as {
         cid: number;
         name: string;
         type: string;
@@ -91,7 +88,7 @@ export function sqliteSnapshot(db: DatabaseSync, options: SqliteSnapshotOptions 
           position: c.cid + 1,
         });
       }
-      const fks = db.prepare(`PRAGMA main.foreign_key_list(${quote(row.name)})`).all() as {
+      const fks = db.prepare(`PRAGMA main.foreign_key_list(${quoteIdent(row.name)})`).all() as {
         id: number;
         seq: number;
         table: string;
@@ -123,7 +120,7 @@ export function sqliteSnapshot(db: DatabaseSync, options: SqliteSnapshotOptions 
         });
       }
     } else if (row.type === 'index') {
-      const list = db.prepare(`PRAGMA main.index_list(${quote(row.tbl_name)})`).all() as {
+      const list = db.prepare(`PRAGMA main.index_list(${quoteIdent(row.tbl_name)})`).all() as {
         name: string;
         unique: number;
         origin: string;
@@ -131,7 +128,7 @@ export function sqliteSnapshot(db: DatabaseSync, options: SqliteSnapshotOptions 
       }[];
       const info = list.find((i) => i.name === row.name);
       const keys = (
-        db.prepare(`PRAGMA main.index_xinfo(${quote(row.name)})`).all() as {
+        db.prepare(`PRAGMA main.index_xinfo(${quoteIdent(row.name)})`).all() as {
           seqno: number;
           cid: number;
           name: string | null;
