@@ -39,7 +39,10 @@ var external_node_sqlite_ = __webpack_require__(80099);
 var baseline_live = __webpack_require__(36151);
 // EXTERNAL MODULE: ./lib/roundtrip/snapshot/model.js
 var model = __webpack_require__(55077);
+// EXTERNAL MODULE: ./lib/roundtrip/sql-text.js
+var sql_text = __webpack_require__(47007);
 ;// CONCATENATED MODULE: ./lib/roundtrip/sqlite/snapshot.js
+
 
 /** Tables every SQLite database may hold for itself (`sqlite_sequence`, `sqlite_stat1`, …). */
 const INTERNAL = /^sqlite_/i;
@@ -62,9 +65,6 @@ function normalizeSql(sql) {
         .replace(/\s*([(),;])\s*/g, '$1')
         .trim();
 }
-function quote(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
 /** Reads the snapshot of `db`'s `main` schema. */
 function sqliteSnapshot(db, options = {}) {
     const excluded = new Set((options.excludeTables ?? []).map((t) => t.replace(/^(main|public)\./, '')));
@@ -79,7 +79,7 @@ function sqliteSnapshot(db, options = {}) {
             continue;
         const table = `main.${row.tbl_name}`;
         if (row.type === 'table') {
-            const list = db.prepare(`PRAGMA main.table_list(${quote(row.name)})`).get();
+            const list = db.prepare(`PRAGMA main.table_list(${(0,sql_text/* quoteIdent */.v)(row.name)})`).get();
             add({
                 kind: 'table',
                 name: table,
@@ -87,7 +87,7 @@ function sqliteSnapshot(db, options = {}) {
                 table: null,
                 props: { without_rowid: list?.wr === 1, strict: list?.strict === 1 },
             });
-            const columns = db.prepare(`PRAGMA main.table_xinfo(${quote(row.name)})`).all();
+            const columns = db.prepare(`PRAGMA main.table_xinfo(${(0,sql_text/* quoteIdent */.v)(row.name)})`).all();
             for (const c of columns) {
                 if (c.hidden === 1)
                     continue; // a virtual table's hidden column
@@ -106,7 +106,7 @@ function sqliteSnapshot(db, options = {}) {
                     position: c.cid + 1,
                 });
             }
-            const fks = db.prepare(`PRAGMA main.foreign_key_list(${quote(row.name)})`).all();
+            const fks = db.prepare(`PRAGMA main.foreign_key_list(${(0,sql_text/* quoteIdent */.v)(row.name)})`).all();
             const byId = new Map();
             for (const fk of fks)
                 byId.set(fk.id, [...(byId.get(fk.id) ?? []), fk]);
@@ -131,9 +131,9 @@ function sqliteSnapshot(db, options = {}) {
             }
         }
         else if (row.type === 'index') {
-            const list = db.prepare(`PRAGMA main.index_list(${quote(row.tbl_name)})`).all();
+            const list = db.prepare(`PRAGMA main.index_list(${(0,sql_text/* quoteIdent */.v)(row.tbl_name)})`).all();
             const info = list.find((i) => i.name === row.name);
-            const keys = db.prepare(`PRAGMA main.index_xinfo(${quote(row.name)})`).all()
+            const keys = db.prepare(`PRAGMA main.index_xinfo(${(0,sql_text/* quoteIdent */.v)(row.name)})`).all()
                 .filter((k) => k.key === 1)
                 .sort((a, b) => a.seqno - b.seqno)
                 .map((k) => `${k.name ?? (k.cid === -2 ? '<expression>' : 'rowid')}${k.desc ? ' DESC' : ''}`);

@@ -409,14 +409,11 @@ function rewrittenTables(before, after) {
 
 // EXTERNAL MODULE: ./lib/roundtrip/snapshot/sql.js
 var snapshot_sql = __webpack_require__(72132);
+// EXTERNAL MODULE: ./lib/roundtrip/sql-text.js
+var sql_text = __webpack_require__(47007);
 ;// CONCATENATED MODULE: ./lib/roundtrip/data/catalog.js
 
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-function quoteLiteral(value) {
-    return `'${value.replace(/'/g, "''")}'`;
-}
+
 const TABLES_SQL = `
 SELECT c.oid::pg_catalog.int8 AS oid, n.nspname AS schema, c.relname AS name,
        c.relfilenode::pg_catalog.int8 AS relfilenode,
@@ -491,7 +488,7 @@ async function readTables(db, exclude = []) {
         .map((row) => ({
         oid: Number(row.oid),
         name: `${row.schema}.${row.name}`,
-        sql: `${quoteIdent(String(row.schema))}.${quoteIdent(String(row.name))}`,
+        sql: `${(0,sql_text/* quoteIdent */.v)(String(row.schema))}.${(0,sql_text/* quoteIdent */.v)(String(row.name))}`,
         relfilenode: Number(row.relfilenode),
         columns: [],
         primaryKey: list(row.primary_key),
@@ -541,7 +538,7 @@ async function readShapes(db, tables) {
     const out = new Map();
     if (tables.length === 0)
         return out;
-    const names = tables.map((t) => quoteLiteral(t.sql)).join(', ');
+    const names = tables.map((t) => (0,sql_text/* quoteLiteral */.c)(t.sql)).join(', ');
     const sql = `
 SELECT c.oid::pg_catalog.int8 AS oid, n.nspname AS schema, c.relname AS name,
        (SELECT pg_catalog.json_agg(a.attname ORDER BY k.pos) FROM pg_catalog.pg_index i
@@ -561,7 +558,7 @@ WHERE c.oid IN (SELECT pg_catalog.to_regclass(t) FROM pg_catalog.unnest(ARRAY[${
         const shape = {
             oid: Number(row.oid),
             name: `${row.schema}.${row.name}`,
-            sql: `${quoteIdent(String(row.schema))}.${quoteIdent(String(row.name))}`,
+            sql: `${(0,sql_text/* quoteIdent */.v)(String(row.schema))}.${(0,sql_text/* quoteIdent */.v)(String(row.name))}`,
             columns: (columns ?? []).map(([name, attnum]) => ({ name, attnum: Number(attnum) })),
             primaryKey: JSON.parse(String(row.primary_key ?? 'null')) ?? [],
         };
@@ -596,9 +593,9 @@ async function readRows(db, tables) {
         const key = table.primaryKey.every((k) => cols.some((c) => c.name === k))
             ? table.primaryKey.map((k) => cols.findIndex((c) => c.name === k))
             : [];
-        const values = cols.map((c) => `(${quoteIdent(c.name)})::pg_catalog.text`);
+        const values = cols.map((c) => `(${(0,sql_text/* quoteIdent */.v)(c.name)})::pg_catalog.text`);
         const array = values.length > 0 ? `ARRAY[${values.join(', ')}]` : 'ARRAY[]::pg_catalog.text[]';
-        const order = key.length > 0 ? table.primaryKey.map(quoteIdent).join(', ') : values.length > 0 ? '1' : 'true';
+        const order = key.length > 0 ? table.primaryKey.map(sql_text/* quoteIdent */.v).join(', ') : values.length > 0 ? '1' : 'true';
         const sql = `(SELECT COALESCE(pg_catalog.json_agg(r.v), '[]') FROM ` +
             `(SELECT ${array} AS v FROM ${table.sql} ORDER BY ${order} LIMIT ${ROW_LIMIT + 1}) r)`;
         return { table, cols, key, sql };
@@ -868,19 +865,19 @@ function scalarText(column, base, category, k) {
 /** A SQL expression for the column's value in row `k`, or null when the gate cannot make one. */
 function valueSql(column, k) {
     if (column.allowed.length > 0) {
-        return `${quoteLiteral(column.allowed[(k - 1) % column.allowed.length])}::${column.type}`;
+        return `${(0,sql_text/* quoteLiteral */.c)(column.allowed[(k - 1) % column.allowed.length])}::${column.type}`;
     }
     if (column.enumLabels.length > 0) {
-        return `${quoteLiteral(column.enumLabels[(k - 1) % column.enumLabels.length])}::${column.type}`;
+        return `${(0,sql_text/* quoteLiteral */.c)(column.enumLabels[(k - 1) % column.enumLabels.length])}::${column.type}`;
     }
     if (column.category === 'A') {
         if (column.element === null)
             return null;
         const element = scalarText(column, column.element, column.element === 'text' ? 'S' : '', k);
-        return element === null ? null : `ARRAY[${quoteLiteral(element)}]::${column.type}`;
+        return element === null ? null : `ARRAY[${(0,sql_text/* quoteLiteral */.c)(element)}]::${column.type}`;
     }
     const text = scalarText(column, column.base, column.category, k);
-    return text === null ? null : `${quoteLiteral(text)}::${column.type}`;
+    return text === null ? null : `${(0,sql_text/* quoteLiteral */.c)(text)}::${column.type}`;
 }
 /** Tables ordered parents first (a cycle is broken in name order). */
 function parentsFirst(tables) {
@@ -935,12 +932,12 @@ function insertSql(table, byName, k, fallback) {
             }
             if (!joined.has(ref.alias)) {
                 joined.add(ref.alias);
-                const cols = ref.fk.parentColumns.map(quoteIdent).join(', ');
+                const cols = ref.fk.parentColumns.map(sql_text/* quoteIdent */.v).join(', ');
                 const offset = fallback || parent === table ? 0 : k - 1;
                 joins.push(`LEFT JOIN LATERAL (SELECT ${cols} FROM ${parent.sql} ORDER BY ${cols} LIMIT 1 OFFSET ${offset}) ${ref.alias} ON true`);
             }
-            names.push(quoteIdent(column.name));
-            values.push(`${ref.alias}.${quoteIdent(ref.fk.parentColumns[ref.index])}`);
+            names.push((0,sql_text/* quoteIdent */.v)(column.name));
+            values.push(`${ref.alias}.${(0,sql_text/* quoteIdent */.v)(ref.fk.parentColumns[ref.index])}`);
             continue;
         }
         if (fallback && column.hasDefault)
@@ -951,7 +948,7 @@ function insertSql(table, byName, k, fallback) {
                 return null;
             continue;
         }
-        names.push(quoteIdent(column.name));
+        names.push((0,sql_text/* quoteIdent */.v)(column.name));
         values.push(value);
     }
     if (names.length === 0)
@@ -979,7 +976,7 @@ async function fillSampleRows(db, tables, counts) {
             const tries = [first, second].filter((s) => s !== null && s !== undefined);
             if (tries.length === 0)
                 continue;
-            const note = quoteLiteral(`${table.name}: `);
+            const note = (0,sql_text/* quoteLiteral */.c)(`${table.name}: `);
             const fail = `PERFORM pg_catalog.set_config('${FAILURES}', pg_catalog.current_setting('${FAILURES}', true) || ${note} || SQLERRM || E'\\n', false);`;
             const inner = tries[1] && tries[1] !== tries[0]
                 ? `BEGIN ${tries[1]}; EXCEPTION WHEN others THEN ${fail} END;`
@@ -2040,6 +2037,14 @@ async function serverVersion(client) {
 async function rollbackQuietly(client) {
     await client.query('ROLLBACK').catch(() => undefined);
 }
+/** The module's `up` or `down` function; a module without it fails the step. */
+function stepFunction(loaded, direction) {
+    const fn = loaded.exports[direction];
+    if (typeof fn !== 'function') {
+        throw new types/* StepError */.z(`the module exports no '${direction}' function`, loaded.relPath, null);
+    }
+    return fn;
+}
 
 ;// CONCATENATED MODULE: ./lib/roundtrip/executors/knex.js
 
@@ -2069,10 +2074,7 @@ async function knexFor(factory, client) {
 const knexExecutor = {
     async run(migration, direction, ctx) {
         const loaded = await loadMigration(migration, direction, ctx);
-        const fn = loaded.exports[direction];
-        if (typeof fn !== 'function') {
-            throw new types/* StepError */.z(`the module exports no '${direction}' function`, loaded.relPath, null);
-        }
+        const fn = stepFunction(loaded, direction);
         const pkg = await toolPackage('knex', loaded, ctx);
         const factory = exported(pkg.module, 'knex', 'default');
         if (typeof factory !== 'function') {
@@ -2209,10 +2211,7 @@ async function sequelizeFor(Sequelize, client) {
 const sequelizeExecutor = {
     async run(migration, direction, ctx) {
         const loaded = await loadMigration(migration, direction, ctx);
-        const fn = loaded.exports[direction];
-        if (typeof fn !== 'function') {
-            throw new types/* StepError */.z(`the module exports no '${direction}' function`, loaded.relPath, null);
-        }
+        const fn = stepFunction(loaded, direction);
         const pkg = await toolPackage('sequelize', loaded, ctx);
         const Sequelize = exported(pkg.module, 'Sequelize', 'default');
         if (typeof Sequelize !== 'function') {
@@ -4307,9 +4306,6 @@ function urlForDatabase(url, name) {
         return `${match[1]}/${encodeURIComponent(name)}${match[3] ?? ''}`;
     }
 }
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
 /** A new scratch database name: `migration_gate_` + 12 random characters. */
 function scratchName() {
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -4367,7 +4363,10 @@ function urlWithLogin(url, user, password) {
     return parsed.toString();
 }
 
+// EXTERNAL MODULE: ./lib/roundtrip/sql-text.js
+var sql_text = __webpack_require__(47007);
 ;// CONCATENATED MODULE: ./lib/roundtrip/providers/server-objects.js
+
 
 
 
@@ -4407,10 +4406,10 @@ function scramVerifier(password, salt = (0,external_node_crypto_.randomBytes)(16
 async function createRunRole(client, now) {
     const name = scratchName();
     const password = (0,external_node_crypto_.randomBytes)(24).toString('base64url');
-    await client.query(`CREATE ROLE ${quoteIdent(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+    await client.query(`CREATE ROLE ${(0,sql_text/* quoteIdent */.v)(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
         `INHERIT PASSWORD ${esm/* default.escapeLiteral */.Ay.escapeLiteral(scramVerifier(password))}`);
-    await client.query(`COMMENT ON ROLE ${quoteIdent(name)} IS ${esm/* default.escapeLiteral */.Ay.escapeLiteral(creationComment(now))};
-     GRANT ${quoteIdent(name)} TO CURRENT_USER`);
+    await client.query(`COMMENT ON ROLE ${(0,sql_text/* quoteIdent */.v)(name)} IS ${esm/* default.escapeLiteral */.Ay.escapeLiteral(creationComment(now))};
+     GRANT ${(0,sql_text/* quoteIdent */.v)(name)} TO CURRENT_USER`);
     return { name, password };
 }
 /** Ends every session of `role`, drops what it owns in the current database, then the role. */
@@ -4419,17 +4418,17 @@ async function dropRole(client, role) {
     if (exists.rowCount === 0)
         return;
     await client.query('SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1', [role]);
-    await client.query(`DROP OWNED BY ${quoteIdent(role)}`);
-    await client.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    await client.query(`DROP OWNED BY ${(0,sql_text/* quoteIdent */.v)(role)}`);
+    await client.query(`DROP ROLE IF EXISTS ${(0,sql_text/* quoteIdent */.v)(role)}`);
 }
 /** Drops a database, ending its sessions first. */
 async function dropDatabase(client, name, versionNum) {
     if (versionNum >= 130000) {
-        await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        await client.query(`DROP DATABASE IF EXISTS ${(0,sql_text/* quoteIdent */.v)(name)} WITH (FORCE)`);
         return;
     }
     await client.query('SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()', [name]);
-    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+    await client.query(`DROP DATABASE IF EXISTS ${(0,sql_text/* quoteIdent */.v)(name)}`);
 }
 /**
  * Drops the scratch databases and run roles of earlier runs (gate prefix AND a gate comment) created more than
@@ -4575,7 +4574,7 @@ class ClusterTracker {
                 ]);
                 if (exists.rowCount === 0)
                     continue;
-                await client.query(`DROP TABLESPACE ${quoteIdent(space)}`);
+                await client.query(`DROP TABLESPACE ${(0,sql_text/* quoteIdent */.v)(space)}`);
                 removed.push(`tablespace ${space}`);
             }
             catch (error) {
@@ -4598,8 +4597,8 @@ class ClusterTracker {
             try {
                 for (const [name, value] of this.system) {
                     await client.query(value === null
-                        ? `ALTER SYSTEM RESET ${quoteIdent(name)}`
-                        : `ALTER SYSTEM SET ${quoteIdent(name)} = ${esm/* default.escapeLiteral */.Ay.escapeLiteral(value)}`);
+                        ? `ALTER SYSTEM RESET ${(0,sql_text/* quoteIdent */.v)(name)}`
+                        : `ALTER SYSTEM SET ${(0,sql_text/* quoteIdent */.v)(name)} = ${esm/* default.escapeLiteral */.Ay.escapeLiteral(value)}`);
                 }
                 await client.query('SELECT pg_catalog.pg_reload_conf()');
             }
@@ -4675,6 +4674,7 @@ class UrlScratch {
 }
 
 ;// CONCATENATED MODULE: ./lib/roundtrip/providers/url.js
+
 
 
 
@@ -4818,10 +4818,10 @@ class UrlProvider {
     async create(template) {
         await this.start();
         const client = await this.maintenanceClient();
-        const owner = this.role ? ` OWNER ${quoteIdent(this.role.name)}` : '';
+        const owner = this.role ? ` OWNER ${(0,sql_text/* quoteIdent */.v)(this.role.name)}` : '';
         for (let attempt = 0;; attempt++) {
             const name = scratchName();
-            const creation = client.query(`CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ''}${owner}`);
+            const creation = client.query(`CREATE DATABASE ${(0,sql_text/* quoteIdent */.v)(name)}${template ? ` TEMPLATE ${(0,sql_text/* quoteIdent */.v)(template)}` : ''}${owner}`);
             this.creating.add(creation);
             try {
                 await creation;
@@ -4839,8 +4839,8 @@ class UrlProvider {
             // The comment dates it for the leftover cleanup of later runs. A throwaway database needs no durable
             // commits: each migration's COMMIT then skips the WAL flush.
             await client
-                .query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${esm/* default.escapeLiteral */.Ay.escapeLiteral(creationComment(this.now()))};
-           ALTER DATABASE ${quoteIdent(name)} SET synchronous_commit = off`)
+                .query(`COMMENT ON DATABASE ${(0,sql_text/* quoteIdent */.v)(name)} IS ${esm/* default.escapeLiteral */.Ay.escapeLiteral(creationComment(this.now()))};
+           ALTER DATABASE ${(0,sql_text/* quoteIdent */.v)(name)} SET synchronous_commit = off`)
                 .catch((error) => {
                 throw this.gateError(`cannot configure the scratch database ${name}`, error);
             });
@@ -6045,6 +6045,26 @@ function bool(value) {
 /** `schema.name` for display and keys (identifiers unquoted). */
 function qualify(...parts) {
     return parts.filter((part) => part !== null && part !== undefined).join('.');
+}
+
+
+/***/ }),
+
+/***/ 47007:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ quoteLiteral),
+/* harmony export */   v: () => (/* binding */ quoteIdent)
+/* harmony export */ });
+/** Quoting for SQL text the gate writes itself (PostgreSQL and SQLite quote alike). */
+/** A quoted identifier: `"name"`, inner quotes doubled. */
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+/** A quoted string literal: `'value'`, inner quotes doubled (standard_conforming_strings). */
+function quoteLiteral(value) {
+    return `'${value.replace(/'/g, "''")}'`;
 }
 
 
